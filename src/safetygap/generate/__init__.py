@@ -1,0 +1,1 @@
+"""Generation: chat-templated prompts in, responses streamed to JSONL (resumable)."""

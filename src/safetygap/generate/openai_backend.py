@@ -1,0 +1,109 @@
+"""Generation through any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server...).
+
+Bounded concurrency, per-request timeout, retries with exponential backoff on connection errors,
+429 and 5xx. The key comes from `SAFETYGAP_API_KEY` or `OPENAI_API_KEY`; it is sent in the
+Authorization header and nowhere else (never logged, never written to a record).
+"""
+
+import os
+import random
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+import httpx
+
+from safetygap.errors import UserError
+from safetygap.generate.base import Completion, Request, Sampling, messages
+from safetygap.models.registry import ModelSpec
+
+RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+class OpenAIBackend:
+    OPTIONS = ("concurrency", "timeout", "max_retries", "backoff")
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        concurrency: int = 8,
+        timeout: float = 60.0,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+    ):
+        self.model = spec.raw
+        self.adapter = None
+        self.remote_model = spec.name
+        self.url = spec.base_url + "/chat/completions"
+        self.concurrency = max(1, concurrency)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        key = os.environ.get("SAFETYGAP_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.client = httpx.Client(timeout=timeout, headers=headers)
+
+    def _post(self, payload: dict) -> dict:
+        """POST with retries; UserError once retries are spent or on a non-retryable status."""
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            try:
+                r = self.client.post(self.url, json=payload)
+            except httpx.TransportError as e:
+                if last:
+                    raise UserError(
+                        f"cannot reach endpoint {self.url}: {type(e).__name__}"
+                        f" after {attempt + 1} tries"
+                    ) from None
+            else:
+                if r.status_code == 200:
+                    try:
+                        return r.json()
+                    except ValueError:
+                        raise UserError(f"endpoint {self.url} answered non-JSON") from None
+                if r.status_code not in RETRY_STATUS or last:
+                    raise UserError(
+                        f"endpoint {self.url} answered HTTP {r.status_code}: {r.text[:200]!r}"
+                    )
+            time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _one(self, req: Request, sampling: Sampling) -> Completion:
+        payload = {
+            "model": self.remote_model,
+            "messages": messages(req.prompt, sampling.system_prompt),
+            "max_tokens": sampling.max_new_tokens,
+            "temperature": sampling.temperature,
+        }
+        data = self._post(payload)
+        try:
+            choice = data["choices"][0]
+            text = choice["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError):
+            raise UserError(f"endpoint {self.url} answered without choices[0].message") from None
+        usage = data.get("usage") or {}
+        return Completion(
+            id=req.id,
+            response=text.strip(),
+            n_new_tokens=int(usage.get("completion_tokens") or 0),
+            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+        )
+
+    def generate(self, requests: list[Request], sampling: Sampling) -> Iterator[Completion]:
+        pending = iter(requests)
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            running = set()
+            try:
+                while True:
+                    while len(running) < self.concurrency:
+                        req = next(pending, None)
+                        if req is None:
+                            break
+                        running.add(pool.submit(self._one, req, sampling))
+                    if not running:
+                        return
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        yield fut.result()
+            finally:
+                for fut in running:
+                    fut.cancel()

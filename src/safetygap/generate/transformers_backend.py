@@ -1,0 +1,68 @@
+"""Local generation with transformers: batched, left-padded, length-sorted, KV-cached."""
+
+from collections.abc import Iterator
+
+from safetygap.generate.base import Completion, Request, Sampling, messages
+from safetygap.models.registry import ModelSpec
+
+
+class TransformersBackend:
+    OPTIONS = ("batch_size",)
+
+    def __init__(self, spec: ModelSpec, adapter: str | None = None, batch_size: int = 16):
+        from safetygap.models.load import load_causal_lm
+
+        self.model = spec.raw
+        self.adapter = adapter
+        self.batch_size = max(1, batch_size)
+        self.lm, self.tok, self.device = load_causal_lm(spec, adapter)
+        eos = self.lm.generation_config.eos_token_id
+        self.eos_ids = set(
+            eos if isinstance(eos, list) else [eos if eos is not None else self.tok.eos_token_id]
+        )
+
+    def encode(self, prompt: str, system_prompt: str | None) -> list[int]:
+        """Token ids of the chat-templated prompt, ending with the assistant turn's header."""
+        enc = self.tok.apply_chat_template(
+            messages(prompt, system_prompt),
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+        )
+        return list(enc["input_ids"])
+
+    def generate(self, requests: list[Request], sampling: Sampling) -> Iterator[Completion]:
+        encoded = [(r, self.encode(r.prompt, sampling.system_prompt)) for r in requests]
+        # Longest first: similar lengths share a batch (little padding), and memory peaks early.
+        encoded.sort(key=lambda x: -len(x[1]))
+        for i in range(0, len(encoded), self.batch_size):
+            yield from self._batch(encoded[i : i + self.batch_size], sampling)
+
+    def _batch(self, batch: list[tuple[Request, list[int]]], sampling: Sampling):
+        import torch
+
+        width = max(len(ids) for _, ids in batch)
+        pad = self.tok.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for _, ids in batch])
+        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for _, ids in batch])
+        kwargs = dict(do_sample=False)
+        if sampling.temperature > 0:
+            kwargs = dict(do_sample=True, temperature=sampling.temperature, top_p=1.0, top_k=0)
+        out = self.lm.generate(
+            input_ids=input_ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            max_new_tokens=sampling.max_new_tokens,
+            pad_token_id=pad,
+            eos_token_id=sorted(self.eos_ids),
+            cache_implementation="static",  # preallocated KV: no per-step concatenation
+            **kwargs,
+        )
+        for (req, _), row in zip(batch, out[:, width:].tolist(), strict=True):
+            stop = next((k for k, t in enumerate(row) if t in self.eos_ids), None)
+            new = row if stop is None else row[:stop]
+            yield Completion(
+                id=req.id,
+                response=self.tok.decode(new, skip_special_tokens=True).strip(),
+                n_new_tokens=len(new) + (stop is not None),
+                finish_reason="length" if stop is None else "stop",
+            )

@@ -1,0 +1,78 @@
+"""Load a chat model (+ optional PEFT adapter) and its tokenizer for local use."""
+
+import json
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.models.registry import ModelSpec, parse_spec
+
+
+def resolve(spec: ModelSpec | str, log=print) -> str:
+    """A path or hub id transformers can load; embedded models are pulled on first use."""
+    spec = parse_spec(spec) if isinstance(spec, str) else spec
+    if spec.kind == "embedded":
+        from safetygap.models.pull import ensure
+
+        return str(ensure(spec.name, log=log))
+    if spec.kind in ("local", "hub"):
+        return spec.name
+    raise UserError(f"{spec.raw} is an endpoint, not a local model")
+
+
+def device_and_dtype():
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", torch.bfloat16
+    return "cpu", torch.float32
+
+
+def load_tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot load a tokenizer from {path}: {str(e).splitlines()[0]}") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if not tok.chat_template:
+        raise UserError(f"{path}: the tokenizer has no chat template")
+    return tok
+
+
+def check_adapter(adapter: str | Path, base: str) -> dict:
+    """The adapter's PEFT config; UserError if it is not an adapter folder."""
+    cfg_path = Path(adapter) / "adapter_config.json"
+    if not cfg_path.is_file():
+        raise UserError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
+    return json.loads(cfg_path.read_text())
+
+
+def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print):
+    """(model, tokenizer, device) ready for inference; the adapter is applied on top."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    path = resolve(spec, log=log)
+    device, dtype = device_and_dtype()
+    tok = load_tokenizer(path)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
+    if adapter:
+        from peft import PeftModel
+
+        check_adapter(adapter, path)
+        try:
+            model = PeftModel.from_pretrained(model, adapter)
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise UserError(
+                f"adapter {adapter} does not fit model {path}: {str(e).splitlines()[0]}"
+            ) from None
+    model.to(device).eval()
+    torch.set_grad_enabled(False)
+    return model, tok, device

@@ -1,0 +1,71 @@
+"""Shared fixtures: the real embedded model (pulled once) and a tiny random Llama for plumbing."""
+
+import json
+
+import pytest
+
+from safetygap.models.pull import ensure
+
+
+@pytest.fixture(scope="session")
+def smollm_dir():
+    """The materialised embedded chat model (pulled into $SAFETYGAP_HOME on first use)."""
+    return ensure("smollm2-135m-instruct", log=lambda *_: None)
+
+
+def make_tiny_llama(folder, tokenizer_dir, hidden=32, seed=0):
+    """A randomly initialised 2-layer Llama with the real SmolLM2 tokenizer, saved to `folder`."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tok = AutoTokenizer.from_pretrained(tokenizer_dir)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(cfg)
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory, smollm_dir):
+    return make_tiny_llama(tmp_path_factory.mktemp("tiny"), smollm_dir)
+
+
+@pytest.fixture
+def prompt_file(tmp_path):
+    path = tmp_path / "prompts.jsonl"
+    prompts = [
+        "Hi",
+        "What is two plus two?",
+        "Name a colour.",
+        "Write a word.",
+        "Say hello in French please.",
+        "Count to three.",
+    ]
+    path.write_text(
+        "".join(json.dumps({"id": f"q{i}", "prompt": p}) + "\n" for i, p in enumerate(prompts))
+    )
+    return path
+
+
+def run_cli(args, capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    from safetygap.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
