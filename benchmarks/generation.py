@@ -4,7 +4,7 @@ Same embedded model, same 48 prompts (examples/prompts.jsonl), 100 new tokens, g
 run. Prints tokens/s for both, the speed-up, the share of this CPU's matmul FLOP/s ceiling
 (measured here, now) that the batched run reaches, and how many outputs are identical.
 
-    .venv/bin/python benchmarks/generation.py [--batch-sizes 16,48]
+    .venv/bin/python benchmarks/generation.py [--batch-sizes 24,48]
 """
 
 import argparse
@@ -59,7 +59,7 @@ def our_way(backend, requests, batch_size):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--batch-sizes", default="16,48")
+    ap.add_argument("--batch-sizes", default="24,48")
     args = ap.parse_args()
     from transformers.utils import logging as hf_logging
 

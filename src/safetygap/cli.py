@@ -2,9 +2,10 @@
 
 import sys
 
-import click
 import typer
 
+from safetygap.bench.cli import app as bench_app
+from safetygap.data.cli import app as data_app
 from safetygap.errors import UserError
 from safetygap.generate.cli import generate_command
 from safetygap.models.cli import app as models_app
@@ -17,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(models_app, name="models")
+app.add_typer(bench_app, name="bench")
+app.add_typer(data_app, name="data")
 app.command("generate")(generate_command)
 
 
@@ -26,17 +29,20 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+# typer raises click-style exceptions from its own (vendored) click; find them where it keeps them.
+_cli_errors = sys.modules[typer.BadParameter.__module__]
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         rv = app(args=argv, standalone_mode=False)
     except UserError as e:
         fail(str(e))
-    except click.exceptions.NoArgsIsHelpError as e:
-        print(e.ctx.get_help() if e.ctx else "", file=sys.stderr)
-        sys.exit(2)
-    except click.ClickException as e:
+    except _cli_errors.NoArgsIsHelpError:
+        sys.exit(2)  # typer has printed the help
+    except _cli_errors.ClickException as e:
         fail(e.format_message().replace("\n", " "))
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (_cli_errors.Abort, KeyboardInterrupt):
         print("safetygap: interrupted (re-run the same command to resume)", file=sys.stderr)
         sys.exit(130)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,1 @@
+"""The multitask bench: harmful seeds (and benign look-alikes) wrapped in task formats."""

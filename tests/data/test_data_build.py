@@ -1,0 +1,141 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from safetygap.bench.build import SeedOptions, load_pool, manifest_path
+from safetygap.bench.split import SPLIT_THRESHOLD
+from safetygap.bench.tasks import TASKS
+from safetygap.cli import main
+from safetygap.data.build import build_safety_data
+from safetygap.data.refusals import REFUSALS
+from safetygap.errors import UserError
+
+DATA_FIELDS = ["id", "seed_id", "task", "template", "harmful", "prompt", "response"]
+
+
+@pytest.fixture
+def opts(seed_csv):
+    return SeedOptions(
+        seed_file=seed_csv,
+        category_column="category",
+        sources=["safetygap-benign"],
+        test_fraction=0.5,
+    )
+
+
+@pytest.fixture
+def pool(opts, embed_fn):
+    return load_pool(opts, embed_fn)
+
+
+def test_multitask_uses_train_seeds_only_with_fitting_refusals(opts, pool):
+    records = build_safety_data("multitask", opts, pool=pool).records
+    assert all(list(r) == DATA_FIELDS for r in records)
+    assert len({r["id"] for r in records}) == len(records)
+    test_ids = {s.seed_id for s in pool.side("test")}
+    assert not {r["seed_id"] for r in records} & test_ids
+    for task in TASKS:
+        harmful = [r for r in records if r["task"] == task and r["harmful"]]
+        benign = [r for r in records if r["task"] == task and not r["harmful"]]
+        assert len(harmful) == len(pool.side("train", harmful=True))
+        assert benign, task  # every task has benign examples answered normally
+        assert all(r["response"] in REFUSALS[task] for r in harmful)
+        assert not any(r["response"] in REFUSALS[task] for r in benign)
+        assert len({r["response"] for r in harmful}) > 1  # varied refusals
+    code = [r for r in records if r["task"] == "code" and not r["harmful"]]
+    assert all(r["response"].startswith("```") for r in code)
+
+
+def test_singletask_is_plain_only(opts, pool):
+    single = build_safety_data("singletask", opts, pool=pool).records
+    multi = build_safety_data("multitask", opts, pool=pool).records
+    assert {r["task"] for r in single} == {"plain"}
+    assert single == [r for r in multi if r["task"] == "plain"]
+    with pytest.raises(UserError, match="plain format only"):
+        build_safety_data("singletask", opts, tasks=["code"], pool=pool)
+    with pytest.raises(UserError, match="unknown dataset kind"):
+        build_safety_data("bigtask", opts, pool=pool)
+
+
+def test_per_task_caps_harmful_examples(opts, pool):
+    records = build_safety_data("multitask", opts, per_task=2, tasks=["plain"], pool=pool).records
+    assert sum(r["harmful"] for r in records) == 2
+
+
+def test_cli_real_data_is_deterministic_and_disjoint_from_the_bench(tmp_path, real_pool):
+    outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for out in outs:
+        with pytest.raises(SystemExit) as e:
+            main(["data", "build", "--kind", "multitask", "--out", str(out), "--per-task", "200"])
+        assert e.value.code == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    records = [json.loads(x) for x in outs[0].read_text(encoding="utf-8").splitlines()]
+    manifest = json.loads(manifest_path(outs[0]).read_text())
+    assert manifest["n_harmful"] == 200 * len(TASKS)
+    # No trained seed is a test seed, nor a near-duplicate of one.
+    index = {s.seed_id: i for i, s in enumerate(real_pool.seeds)}
+    trained = sorted({index[r["seed_id"]] for r in records if r["seed_id"] in index})
+    assert all(real_pool.split[real_pool.seeds[i].seed_id] == "train" for i in trained)
+    test = [i for i, s in enumerate(real_pool.seeds) if real_pool.split[s.seed_id] == "test"]
+    v = real_pool.vectors
+    assert float(np.max(v[trained] @ v[test].T)) < SPLIT_THRESHOLD
+
+
+def run_cli(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    return e.value.code, capsys.readouterr().err
+
+
+def test_data_build_bad_kind_exits_2(tmp_path, capsys):
+    out = tmp_path / "d.jsonl"
+    code, err = run_cli(["data", "build", "--kind", "huge", "--out", str(out)], capsys)
+    assert code == 2 and "unknown dataset kind 'huge'" in err and not out.exists()
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_import_paper_format(tmp_path, capsys):
+    src = write_csv(
+        tmp_path / "paper.csv",
+        ["Query", "Response"],
+        [
+            ["first query", "first refusal"],
+            ["second query", "second refusal"],
+            ["first query", "duplicate"],
+            ["", "no query"],
+        ],
+    )
+    out = tmp_path / "imported.jsonl"
+    code, _ = run_cli(["data", "import", str(src), "--out", str(out)], capsys)
+    assert code == 0
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["prompt"] for r in records] == ["first query", "second query"]
+    assert all(r["task"] == "imported" and r["harmful"] is True for r in records)
+    assert list(records[0]) == ["id", "seed_id", "task", "harmful", "prompt", "response"]
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "empty file"),
+        (b"Question,Answer\nq,a\n", "no column 'Query', 'Response'"),
+        (b"Query,Response\n\xff\xfeq,a\n", "not UTF-8"),
+        (b"Query,Response\n,\n", "no row has both"),
+    ],
+)
+def test_import_bad_files_exit_2_and_write_nothing(tmp_path, capsys, content, message):
+    src = tmp_path / "in.csv"
+    src.write_bytes(content)
+    out = tmp_path / "out" / "imported.jsonl"
+    code, err = run_cli(["data", "import", str(src), "--out", str(out)], capsys)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not out.parent.exists()
