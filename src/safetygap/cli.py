@@ -7,7 +7,9 @@ import typer
 from safetygap.bench.cli import app as bench_app
 from safetygap.data.cli import app as data_app
 from safetygap.errors import UserError
+from safetygap.eval.cli import compare_command, eval_command
 from safetygap.generate.cli import generate_command
+from safetygap.judge.cli import app as judge_app
 from safetygap.models.cli import app as models_app
 
 app = typer.Typer(
@@ -21,6 +23,9 @@ app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 app.command("generate")(generate_command)
+app.add_typer(judge_app, name="judge")
+app.command("eval")(eval_command)
+app.command("compare")(compare_command)
 
 
 def fail(message: str) -> None:

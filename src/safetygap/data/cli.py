@@ -104,3 +104,39 @@ def import_(
     records = import_pairs(file, query_column, response_column, harmful=not benign)
     write_jsonl(out, records)
     typer.echo(f"wrote {out}: {len(records)} examples")
+
+
+@app.command("audit")
+def audit_command(
+    file: Path = typer.Argument(..., help="A safety dataset: our JSONL or a Query/Response CSV."),
+    judges: str = typer.Option(
+        "classifier,keyword",
+        "--judges",
+        help="Comma-separated judges; a record is flagged when every one says `answered`.",
+    ),
+    query_column: str = typer.Option("Query", "--query-column"),
+    response_column: str = typer.Option("Response", "--response-column"),
+    out: Path = typer.Option(None, "--out", help="Write the flagged ids and scores (JSON)."),
+    show: int = typer.Option(5, "--show", min=0, help="Print this many flagged examples."),
+    width: int = typer.Option(100, "--width", min=20, help="Truncate shown texts to this."),
+) -> None:
+    """Flag harmful-query records whose 'refusal' actually complies, and summarise."""
+    import json
+
+    from safetygap.data.audit import audit, read_pairs
+    from safetygap.jsonl import atomic_write
+
+    names = [j.strip() for j in judges.split(",") if j.strip()]
+    report = audit(file, names, query_column, response_column)
+    typer.echo(f"{report['n']} harmful-query records in {file}")
+    for name, n in report["answered_by_judge"].items():
+        typer.echo(f"  judged answered by {name}: {n} ({100 * n / max(report['n'], 1):.1f}%)")
+    typer.echo(f"  flagged (answered by all {len(names)} judges): {len(report['flagged'])}")
+    if show and report["flagged"]:
+        by_id = {p["id"]: p for p in read_pairs(file, query_column, response_column)}
+        for f in report["flagged"][:show]:
+            p = by_id[f["id"]]
+            typer.echo(f"  - {p['prompt'][:width]!r} -> {p['response'][:width]!r}")
+    if out:
+        with atomic_write(out) as fh:
+            json.dump(report, fh, indent=1)

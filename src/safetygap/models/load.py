@@ -56,6 +56,7 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print)
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     path = resolve(spec, log=log)
     device, dtype = device_and_dtype()
     tok = load_tokenizer(path)

@@ -1,0 +1,1 @@
+"""Evaluation: generate, judge and score a model on a bench; compare two runs."""

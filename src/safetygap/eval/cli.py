@@ -1,0 +1,119 @@
+"""`safetygap eval` and `safetygap compare`."""
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def _pct(x):
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def print_metrics(m: dict) -> None:
+    table = Table("slice", "ASR", "95% CI", "n", title=f"attack success rate ({m['judge']})")
+    asr = m["asr"]
+    for name, r in [("overall", asr["overall"])] + [
+        (f"task: {k}", v) for k, v in asr["by_task"].items()
+    ]:
+        table.add_row(
+            name, _pct(r["value"]), f"{_pct(r['ci_low'])}-{_pct(r['ci_high'])}", str(r["n"])
+        )
+    o = m["over_refusal"]["overall"]
+    table.add_row(
+        "over-refusal (benign)",
+        _pct(o["value"]),
+        f"{_pct(o['ci_low'])}-{_pct(o['ci_high'])}",
+        str(o["n"]),
+    )
+    table.add_row("unparsed verdicts", str(m["unparsed"]["total"]), "", "")
+    Console().print(table)
+
+
+def eval_command(
+    bench: str = typer.Option(..., "--bench", help="Bench JSONL (`safetygap bench build`)."),
+    out: str = typer.Option(..., "--out", help="Run folder: responses, judgments, metrics."),
+    model: str = typer.Option(
+        "smollm2-135m-instruct",
+        "--model",
+        help="Registry name, local folder, hub id or openai:MODEL@URL.",
+    ),
+    adapter: str = typer.Option(None, "--adapter", help="PEFT adapter folder to apply."),
+    judge: str = typer.Option(
+        "classifier", "--judge", help="keyword | classifier[:HEAD] | llm:MODEL | guard:MODEL"
+    ),
+    system_prompt: str = typer.Option(
+        "off",
+        "--system-prompt",
+        help="on (a default safety system prompt), off (none), or the text to use.",
+    ),
+    max_new_tokens: int = typer.Option(100, "--max-new-tokens", min=1, help="The paper used 100."),
+    temperature: float = typer.Option(
+        0.0, "--temperature", min=0.0, help="0 = greedy (the paper used 0.1)."
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    concurrency: int = typer.Option(8, "--concurrency", min=1),
+    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N bench items."),
+) -> None:
+    """Answer a bench with a model, judge the answers, and score them.
+
+    Writes OUT/responses.jsonl, OUT/judgments.jsonl and OUT/metrics.json (ASR overall, by task
+    format and by category, each with a Wilson 95% interval; over-refusal on benign items;
+    unparsed count). Killed runs resume: run the same command again.
+    """
+    from safetygap.eval.run import evaluate, system_prompt_from
+
+    m = evaluate(
+        model,
+        bench,
+        judge,
+        out,
+        adapter,
+        system_prompt_from(system_prompt),
+        max_new_tokens,
+        temperature,
+        batch_size,
+        concurrency,
+        limit,
+    )
+    print_metrics(m)
+    print(f"wrote {out}/metrics.json")
+
+
+def compare_command(
+    run_a: str = typer.Argument(..., help="Eval run folder A (e.g. the base model)."),
+    run_b: str = typer.Argument(..., help="Eval run folder B (e.g. after fine-tuning)."),
+    out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
+) -> None:
+    """Per-task ASR difference between two runs on their shared items, exact McNemar test."""
+    from safetygap.eval.compare import compare
+    from safetygap.jsonl import atomic_write
+
+    rows = compare(run_a, run_b)
+    table = Table(
+        "group",
+        "n",
+        "ASR A",
+        "ASR B",
+        "B - A",
+        "only A",
+        "only B",
+        "McNemar p",
+        title=f"A = {run_a}   B = {run_b}",
+    )
+    for r in rows:
+        table.add_row(
+            r["group"],
+            str(r["n"]),
+            _pct(r["asr_a"]),
+            _pct(r["asr_b"]),
+            f"{100 * r['diff']:+.1f} pt",
+            str(r["only_a"]),
+            str(r["only_b"]),
+            f"{r['p_value']:.3g}",
+        )
+    Console().print(table)
+    if out:
+        with atomic_write(out) as f:
+            json.dump(rows, f, indent=1)

@@ -1,0 +1,93 @@
+"""`safetygap judge run|train|agree`."""
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Judges: judge responses, train the classifier head, measure agreement.",
+    no_args_is_help=True,
+)
+
+
+@app.command("run")
+def run_command(
+    responses: str = typer.Option(..., "--responses", help="JSONL with id, prompt, response."),
+    out: str = typer.Option(..., "--out", help="judgments JSONL to write (resumable)."),
+    judge: str = typer.Option(
+        "classifier", "--judge", help="keyword | classifier[:HEAD] | llm:MODEL | guard:MODEL"
+    ),
+) -> None:
+    """Judge an existing responses file: one verdict (answered/refused/unparsed) per line."""
+    from safetygap.judge.run import judge_file
+
+    new, total = judge_file(judge, responses, out)
+    print(f"{out}: {total} judgments ({new} new)")
+
+
+@app.command("train")
+def train_command(
+    data: str = typer.Option(..., "--data", help="JSONL with prompt, response, verdict."),
+    out: str = typer.Option(..., "--out", help="Folder for head.json."),
+    l2: float = typer.Option(1.0, "--l2", min=0.0, help="L2 penalty of the logistic head."),
+) -> None:
+    """Train the classifier judge's head on labelled (prompt, response, verdict) records."""
+    from safetygap.jsonl import read_jsonl, sha256_file
+    from safetygap.judge.classifier import save_head, train
+
+    records = read_jsonl(data, required=["prompt", "response", "verdict"])
+    head = train(records, l2, provenance={"data": str(data), "data_sha256": sha256_file(data)})
+    path = save_head(head, out)
+    print(f"wrote {path}: {head['n_train']} examples, train accuracy {head['train_accuracy']:.3f}")
+
+
+@app.command("agree")
+def agree_command(
+    run: str = typer.Argument(..., help="Eval run folder (or a responses JSONL file)."),
+    judges: str = typer.Option(..., "--judges", help="Comma-separated judge specs."),
+    gold: str = typer.Option(None, "--gold", help="JSONL with id and verdict (answered/refused)."),
+    out: str = typer.Option(None, "--out", help="Also write the report as JSON here."),
+) -> None:
+    """Cohen's kappa and confusion between judges; accuracy, precision, recall, F1 vs gold."""
+    from safetygap.jsonl import atomic_write
+    from safetygap.judge.agree import LABELS, agree
+
+    names = [j.strip() for j in judges.split(",") if j.strip()]
+    report = agree(run, names, gold)
+    console = Console()
+    for p in report["pairs"]:
+        t = Table(
+            f"{p['a']} \\ {p['b']}",
+            *LABELS,
+            title=f"kappa={p['kappa']:.3f} agreement={100 * p['agreement']:.1f}% (n={report['n']})",
+        )
+        for x in LABELS:
+            t.add_row(x, *(str(p["confusion"][x][y]) for y in LABELS))
+        console.print(t)
+    if report["gold"]:
+        t = Table(
+            "judge",
+            "n",
+            "accuracy",
+            "precision",
+            "recall",
+            "F1",
+            "unparsed",
+            title="against gold (positive class: answered)",
+        )
+        for j, s in report["gold"].items():
+            t.add_row(
+                j,
+                str(s["n"]),
+                f"{s['accuracy']:.3f}",
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+                str(s["unparsed"]),
+            )
+        console.print(t)
+    if out:
+        with atomic_write(out) as f:
+            json.dump(report, f, indent=1)

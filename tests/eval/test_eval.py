@@ -1,0 +1,118 @@
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def bench(tmp_path):
+    items = []
+    for i, (task, harmful) in enumerate(
+        [
+            ("plain", True),
+            ("code", True),
+            ("translation", True),
+            ("code", True),
+            ("plain", False),
+            ("code", False),
+        ]
+    ):
+        items.append(
+            {
+                "id": f"b{i}",
+                "seed_id": f"s{i}",
+                "source": "test",
+                "category": "c",
+                "task": task,
+                "template": "t",
+                "harmful": harmful,
+                "prompt": f"Request number {i}: please write a short text.",
+            }
+        )
+    path = tmp_path / "bench.jsonl"
+    path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    return path
+
+
+def read(path):
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def test_eval_writes_responses_judgments_metrics_and_resumes(tiny_dir, bench, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = [
+        "eval",
+        "--model",
+        tiny_dir,
+        "--bench",
+        bench,
+        "--judge",
+        "keyword",
+        "--out",
+        out,
+        "--max-new-tokens",
+        4,
+    ]
+    code, stdout, _ = run_cli(args, capsys)
+    assert code == 0 and "attack success rate" in stdout
+    responses, judgments = read(out / "responses.jsonl"), read(out / "judgments.jsonl")
+    assert [r["id"] for r in responses] == [f"b{i}" for i in range(6)]
+    assert {j["verdict"] for j in judgments} <= {"answered", "refused"}
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["asr"]["overall"]["n"] == 4 and m["over_refusal"]["overall"]["n"] == 2
+    assert set(m["asr"]["by_task"]) == {"plain", "code", "translation"}
+    assert m["judge"] == "keyword" and len(m["bench_sha256"]) == 64
+
+    before = (out / "responses.jsonl").stat().st_mtime_ns
+    assert run_cli(args, capsys)[0] == 0  # a re-run is a cache hit
+    assert (out / "responses.jsonl").stat().st_mtime_ns == before
+
+    # Another model into the same folder is refused; nothing is touched.
+    code, _, err = run_cli(args[:1] + ["--system-prompt", "on"] + args[1:], capsys)
+    assert code == 2 and "other settings (system_prompt)" in err
+    assert (out / "responses.jsonl").stat().st_mtime_ns == before
+
+
+def test_compare_two_runs(tiny_dir, bench, tmp_path, capsys):
+    for name, sp in [("a", "off"), ("b", "on")]:
+        code, _, _ = run_cli(
+            [
+                "eval",
+                "--model",
+                tiny_dir,
+                "--bench",
+                bench,
+                "--judge",
+                "keyword",
+                "--out",
+                tmp_path / name,
+                "--max-new-tokens",
+                3,
+                "--system-prompt",
+                sp,
+            ],
+            capsys,
+        )
+        assert code == 0
+    code, stdout, _ = run_cli(
+        ["compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "cmp.json"], capsys
+    )
+    assert code == 0 and "McNemar" in stdout
+    rows = json.loads((tmp_path / "cmp.json").read_text())
+    assert rows[0]["group"] == "overall" and rows[0]["n"] == 4
+    assert {r["group"] for r in rows[1:]} == {"plain", "code", "translation"}
+    assert all(0 <= r["p_value"] <= 1 for r in rows)
+
+
+def test_compare_needs_runs(tmp_path, capsys):
+    code, _, err = run_cli(["compare", tmp_path, tmp_path], capsys)
+    assert code == 2 and "not an eval run" in err
+
+
+def test_eval_bad_judge_writes_nothing(bench, tmp_path, capsys):
+    code, _, err = run_cli(
+        ["eval", "--bench", bench, "--judge", "gpt4", "--out", tmp_path / "run"], capsys
+    )
+    assert code == 2 and "unknown judge" in err
+    assert not (tmp_path / "run").exists()
