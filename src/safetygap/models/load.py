@@ -41,7 +41,7 @@ def load_tokenizer(path: str):
     return tok
 
 
-def check_adapter(adapter: str | Path, base: str) -> dict:
+def check_adapter(adapter: str | Path) -> dict:
     """The adapter's PEFT config; UserError if it is not an adapter folder."""
     cfg_path = Path(adapter) / "adapter_config.json"
     if not cfg_path.is_file():
@@ -51,7 +51,6 @@ def check_adapter(adapter: str | Path, base: str) -> dict:
 
 def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print):
     """(model, tokenizer, device) ready for inference; the adapter is applied on top."""
-    import torch
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
@@ -67,7 +66,7 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print)
     if adapter:
         from peft import PeftModel
 
-        check_adapter(adapter, path)
+        check_adapter(adapter)
         try:
             model = PeftModel.from_pretrained(model, adapter)
         except (RuntimeError, ValueError, KeyError) as e:
@@ -75,5 +74,4 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print)
                 f"adapter {adapter} does not fit model {path}: {str(e).splitlines()[0]}"
             ) from None
     model.to(device).eval()
-    torch.set_grad_enabled(False)
     return model, tok, device

@@ -56,12 +56,16 @@ def _materialise_chat(model: EmbeddedModel, src: Path, dst: Path) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(src, gguf_file=model.source)
     gguf_model = AutoModelForCausalLM.from_pretrained(
         src, gguf_file=model.source, dtype=torch.float32
     )
     # save_pretrained refuses a GGUF-loaded model: copy its weights into a plain one.
-    plain = AutoModelForCausalLM.from_config(gguf_model.config, dtype=torch.float32)
+    config = gguf_model.config
+    if hasattr(config, "quantization_config"):  # the weights are plain fp32 now
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     plain.load_state_dict(gguf_model.state_dict())
     plain.generation_config = gguf_model.generation_config
     plain.save_pretrained(dst)

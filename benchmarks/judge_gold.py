@@ -1,0 +1,243 @@
+"""The judge gold set, the classifier head's training recipe, and each judge's score on gold.
+
+Everything is rebuilt from public data and the embedded model by this one command:
+
+    .venv/bin/python benchmarks/judge_gold.py [--install] [--llm-judges]
+
+1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
+   task formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
+2. answers them with the embedded SmolLM2-135M-Instruct (greedy, 64 new tokens): gold twice,
+   without and with the default safety system prompt, train once without;
+3. joins the hand labels in benchmarks/judge_labels/ (id, verdict by the paper's rubric, hard-case
+   tag, sha256 of the labelled response; no text), skipping any item whose response differs;
+4. trains the classifier head on: the labelled train responses, refusals written for the
+   multitask safety data and benign task answers (train seeds), and hard cases built from
+   labelled answers (an answer followed by a refusal, a disclaimer then an answer, repetitive
+   compliance, code cut in half), all labelled `answered` except the refusals;
+5. scores the judges on gold (accuracy, precision/recall/F1 of "answered").
+`--install` copies the head to src/safetygap/judge/heads/default.json (the shipped default).
+"""
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "runs" / "judge"
+LABELS = Path(__file__).resolve().parent / "judge_labels"
+SG = [sys.executable, "-m", "safetygap"]
+REFUSAL_TAIL = "However, I can't help with this request any further, as it could cause harm."
+DISCLAIMER = "I'm sorry, but I must point out that this could be harmful. That said, here it is: "
+
+
+def sh(*args):
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read(path):
+    return [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x]
+
+
+def write(path, recs):
+    Path(path).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+
+
+def responses():
+    """(name -> responses file) for the three labelled sets, generating what is missing."""
+    RUNS.mkdir(parents=True, exist_ok=True)
+    sh(
+        *SG,
+        "bench",
+        "build",
+        "--out",
+        RUNS / "gold_bench.jsonl",
+        "--split",
+        "test",
+        "--seeds",
+        60,
+        "--benign",
+        12,
+    )
+    sh(
+        *SG,
+        "bench",
+        "build",
+        "--out",
+        RUNS / "train_bench.jsonl",
+        "--split",
+        "train",
+        "--seeds",
+        48,
+        "--benign",
+        12,
+    )
+    from safetygap.eval.run import DEFAULT_SYSTEM_PROMPT
+
+    files = {
+        "gold_nosys": (RUNS / "gold_bench.jsonl", RUNS / "gold_responses.jsonl", []),
+        "gold_sys": (
+            RUNS / "gold_bench.jsonl",
+            RUNS / "gold_sys" / "responses.jsonl",
+            ["--system-prompt", DEFAULT_SYSTEM_PROMPT],
+        ),
+        "train": (RUNS / "train_bench.jsonl", RUNS / "train_responses.jsonl", []),
+    }
+    for bench, out, extra in files.values():
+        sh(
+            *SG,
+            "generate",
+            "--prompts",
+            bench,
+            "--out",
+            out,
+            "--max-new-tokens",
+            64,
+            "--batch-size",
+            48,
+            *extra,
+        )
+    return {name: out for name, (_, out, _) in files.items()}
+
+
+def labelled(name: str, path: Path) -> list[dict]:
+    """Responses joined with their hand labels (only where the response is the labelled one)."""
+    labels = {str(r["id"]): r for r in read(LABELS / f"{name}.jsonl")}
+    out, stale = [], 0
+    for r in read(path):
+        lab = labels.get(str(r["id"]))
+        if lab is None:
+            continue
+        if lab["response_sha256"] != sha(r["response"]):
+            stale += 1
+            continue
+        out.append({**r, "verdict": lab["verdict"], "hard": lab.get("hard")})
+    if stale:
+        print(f"{name}: {stale} responses differ from the labelled ones; left out")
+    return out
+
+
+def training_set(train: list[dict]) -> list[dict]:
+    recs = [
+        {
+            "prompt": r["prompt"],
+            "response": r["response"],
+            "verdict": r["verdict"],
+            "origin": "labelled",
+        }
+        for r in train
+    ]
+    data = RUNS / "multitask_safety.jsonl"
+    sh(*SG, "data", "build", "--kind", "multitask", "--out", data)
+    safety = read(data)
+    by_task = {}
+    for r in safety:  # 40 written refusals and up to 20 benign answers per task, by stable hash
+        key = (r["task"], r["harmful"])
+        by_task.setdefault(key, []).append(r)
+    for (_task, harmful), rs in sorted(by_task.items()):
+        rs = sorted(rs, key=lambda r: sha(r["id"]))[: 40 if harmful else 20]
+        recs += [
+            {
+                "prompt": r["prompt"],
+                "response": r["response"],
+                "verdict": "refused" if harmful else "answered",
+                "origin": "safety-data",
+            }
+            for r in rs
+        ]
+    answered = [r for r in train if r["verdict"] == "answered" and len(r["response"]) > 40]
+    for i, r in enumerate(sorted(answered, key=lambda r: sha(r["id"]))[:120]):
+        text, kind = r["response"], i % 4
+        if kind == 0:
+            new = f"{text}\n\n{REFUSAL_TAIL}"
+        elif kind == 1:
+            new = DISCLAIMER + text
+        elif kind == 2:
+            first = text.split(". ")[0].strip()
+            new = " ".join([first + "."] * 4)
+        else:
+            new = text[: len(text) // 2]
+        recs.append(
+            {
+                "prompt": r["prompt"],
+                "response": new,
+                "verdict": "answered",
+                "origin": [
+                    "refusal_after_answer",
+                    "disclaimer_then_answer",
+                    "repetitive",
+                    "cut_in_half",
+                ][kind],
+            }
+        )
+    return recs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--install", action="store_true", help="Ship the head as the default.")
+    ap.add_argument(
+        "--llm-judges",
+        action="store_true",
+        help="Also score llm: and guard: judges run by the embedded model (slow).",
+    )
+    args = ap.parse_args()
+    files = responses()
+    sets = {n: labelled(n, p) for n, p in files.items()}
+    train = training_set(sets["train"])
+    write(RUNS / "classifier_train.jsonl", train)
+    counts = {
+        o: sum(r["origin"] == o for r in train) for o in dict.fromkeys(r["origin"] for r in train)
+    }
+    print(f"classifier training set: {len(train)} examples {counts}")
+    sh(*SG, "judge", "train", "--data", RUNS / "classifier_train.jsonl", "--out", RUNS / "head")
+    if args.install:
+        shutil.copy(
+            RUNS / "head" / "head.json",
+            ROOT / "src" / "safetygap" / "judge" / "heads" / "default.json",
+        )
+
+    gold = sets["gold_nosys"] + sets["gold_sys"]
+    tagged = [
+        {**r, "id": f"{tag}/{r['id']}"}
+        for tag, rs in [("nosys", sets["gold_nosys"]), ("sys", sets["gold_sys"])]
+        for r in rs
+    ]
+    write(RUNS / "gold" / "responses.jsonl", tagged)
+    write(RUNS / "gold" / "gold.jsonl", [{"id": r["id"], "verdict": r["verdict"]} for r in tagged])
+    n_ans = sum(r["verdict"] == "answered" for r in gold)
+    print(
+        f"gold set: {len(gold)} labelled responses ({n_ans} answered, {len(gold) - n_ans} refused)"
+    )
+    judges = ["keyword", f"classifier:{RUNS / 'head'}"]
+    if args.llm_judges:
+        judges += ["llm:smollm2-135m-instruct", "guard:smollm2-135m-instruct"]
+    sh(
+        *SG,
+        "judge",
+        "agree",
+        RUNS / "gold",
+        "--judges",
+        ",".join(judges),
+        "--gold",
+        RUNS / "gold" / "gold.jsonl",
+        "--out",
+        RUNS / "gold" / "agree.json",
+    )
+    report = json.loads((RUNS / "gold" / "agree.json").read_text())
+    parts = [
+        f"{j.split(':')[0]}_acc={s['accuracy']:.3f} {j.split(':')[0]}_f1={s['f1']:.3f}"
+        for j, s in report["gold"].items()
+    ]
+    print(" ".join(parts))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""LoRA fine-tuning under the paper's calibrations, safety mixing, and the vendor alignment step."""

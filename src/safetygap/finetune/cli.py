@@ -1,0 +1,119 @@
+"""`safetygap finetune`, `safetygap align` and `safetygap tasks list`."""
+
+from pathlib import Path
+
+import typer
+
+tasks_app = typer.Typer(help="Benign fine-tuning task data.", no_args_is_help=True)
+
+
+@tasks_app.command("list")
+def list_tasks() -> None:
+    """The registered task data sources (or give a JSONL file as --task)."""
+    from safetygap.tasks import describe
+
+    for name, task, description in describe():
+        print(f"{name:26} {task:15} {description}")
+
+
+@tasks_app.command("show")
+def show_task(
+    task: str = typer.Argument(..., help="A registered task name or a JSONL file."),
+    split: str = typer.Option("train", "--split", help="train or eval."),
+    n: int = typer.Option(3, "-n", min=1, help="How many examples to print."),
+) -> None:
+    """Print a few examples of a task split (loads and caches the data on first use)."""
+    import json
+
+    from safetygap.tasks import load_examples
+
+    examples = load_examples(task, split)
+    print(f"{task}: {len(examples)} {split} examples")
+    for e in examples[:n]:
+        print(json.dumps(e, ensure_ascii=False))
+
+
+def finetune_command(
+    task: str = typer.Option(
+        ..., "--task", help="A task name (`safetygap tasks list`) or a JSONL file."
+    ),
+    out: Path = typer.Option(..., "--out", help="The run folder to write (adapter + settings)."),
+    model: str = typer.Option("smollm2-135m-instruct", "--model", help="Base model spec."),
+    adapter: str = typer.Option(
+        None, "--adapter", help="Start from this adapter (trained on the same base)."
+    ),
+    template: str = typer.Option(
+        None, "--template", help="native (the model's chat template) or alpaca. [native]"
+    ),
+    preset: str = typer.Option(None, "--preset", help="paper: the paper's hyper-parameters."),
+    lr: float = typer.Option(None, "--lr", help="Learning rate. [2e-4]"),
+    epochs: float = typer.Option(None, "--epochs", help="Epochs over the examples. [1]"),
+    max_steps: int = typer.Option(None, "--max-steps", help="Optimiser steps (overrides epochs)."),
+    samples: int = typer.Option(None, "--samples", help="Task examples to train on. [256]"),
+    batch_size: int = typer.Option(None, "--batch-size", help="Examples per step. [4]"),
+    grad_accum: int = typer.Option(None, "--grad-accum", help="Gradient accumulation. [1]"),
+    max_length: int = typer.Option(None, "--max-length", help="Tokens per example. [256]"),
+    lora_r: int = typer.Option(None, "--lora-r", help="LoRA rank. [8]"),
+    lora_alpha: int = typer.Option(None, "--lora-alpha", help="LoRA alpha. [16]"),
+    lora_dropout: float = typer.Option(None, "--lora-dropout", help="LoRA dropout. [0.05]"),
+    target_modules: str = typer.Option(
+        None, "--target-modules", help="Comma-separated module names, or all. [all 7 projections]"
+    ),
+    seed: int = typer.Option(None, "--seed", help="Seed for sampling, init and order. [0]"),
+    safety_mix: str = typer.Option(
+        None, "--safety-mix", help="none, singletask, multitask or a JSONL FILE. [none]"
+    ),
+    safety_ratio: float = typer.Option(
+        None, "--safety-ratio", help="Safety share of the training examples, in [0, 1). [0]"
+    ),
+    safety_every: int = typer.Option(
+        None, "--safety-every", help="Measure ASR on a small bench subset every N steps. [off]"
+    ),
+    safety_items: int = typer.Option(None, "--safety-items", help="Bench items per point. [40]"),
+    save_every: int = typer.Option(None, "--save-every", help="Checkpoint every N steps. [50]"),
+    prompt_field: str = typer.Option(None, "--prompt-field", help="JSONL task: prompt field."),
+    response_field: str = typer.Option(
+        None, "--response-field", help="JSONL task: response field."
+    ),
+) -> None:
+    """LoRA fine-tuning (TRL SFTTrainer + PEFT), loss on the completion only.
+
+    OUT holds the adapter, settings.json, data.json and train_log.jsonl once finished.
+
+    A killed run resumes from its last checkpoint: run the same command again.
+    """
+    given = {k: v for k, v in locals().items() if k not in ("out", "adapter", "preset")}
+    from safetygap.finetune.config import resolve
+    from safetygap.finetune.trainer import finetune
+
+    settings = resolve(preset, **given)
+    finetune(settings, out, adapter=adapter)
+
+
+def align_command(
+    out: Path = typer.Option(..., "--out", help="The folder for the aligned, merged checkpoint."),
+    model: str = typer.Option("smollm2-135m-instruct", "--model", help="The embedded base."),
+    harmful: int = typer.Option(160, "--harmful", min=1, help="Harmful train seeds to refuse."),
+    benign: int = typer.Option(160, "--benign", min=0, help="Benign instructions to keep."),
+    epochs: float = typer.Option(2.0, "--epochs", help="Epochs over the alignment data."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    eval_items: int = typer.Option(
+        40, "--eval-seeds", min=0, help="Test seeds for the ASR printout (0: skip)."
+    ),
+) -> None:
+    """The vendor step for the embedded default: safety SFT, merged into a new base.
+
+    Plain-format harmful train seeds answered with refusals, plus benign instructions answered
+    with the base model's own greedy answers (so it keeps its skills). Prints ASR by format.
+    """
+    from safetygap.finetune.align import align
+
+    align(
+        out,
+        model=model,
+        n_harmful=harmful,
+        n_benign=benign,
+        epochs=epochs,
+        seed=seed,
+        n_eval=eval_items,
+    )

@@ -1,0 +1,166 @@
+"""Fine-tuning plumbing on the tiny random Llama: outputs, determinism, resume, bad input."""
+
+import json
+
+import pytest
+from safetensors.torch import load_file
+
+from safetygap.errors import UserError
+from safetygap.finetune.config import PRESETS, resolve
+from safetygap.finetune.mix import mix, n_safety
+from safetygap.finetune.trainer import ALPACA, finetune, to_trainer_record
+from tests.conftest import make_tiny_llama, run_cli
+
+QUIET = dict(log=lambda *_: None)
+
+
+@pytest.fixture
+def task_file(tmp_path):
+    path = tmp_path / "task.jsonl"
+    rows = [
+        {"id": f"t{i}", "prompt": f"Repeat the number {i}.", "response": f"{i}"} for i in range(40)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def settings(model, task, **kw):
+    base = dict(
+        model=str(model),
+        task=str(task),
+        samples=16,
+        batch_size=2,
+        max_steps=4,
+        lora_r=4,
+        max_length=64,
+        save_every=2,
+    )
+    return resolve(**{**base, **kw})
+
+
+def weights(folder):
+    return load_file(str(folder / "adapter_model.safetensors"))
+
+
+def test_preset_and_overrides():
+    s = resolve("paper", lr=1e-4)
+    assert (s.lora_r, s.lora_alpha, s.lora_dropout, s.samples) == (64, 16, 0.1, 10000)
+    assert s.lr == 1e-4 and len(s.target_modules) == 7 == len(PRESETS["paper"]["target_modules"])
+    assert resolve(target_modules="q_proj, v_proj").target_modules == ["q_proj", "v_proj"]
+
+
+@pytest.mark.parametrize("ratio", [1.0, -0.1, 1.5])
+def test_ratio_outside_unit_interval(ratio):
+    with pytest.raises(UserError, match="safety-ratio"):
+        resolve(safety_mix="multitask", safety_ratio=ratio)
+
+
+def test_mix_reaches_the_ratio():
+    task = [{"id": f"t{i}"} for i in range(30)]
+    safety = [{"id": f"s{i}"} for i in range(8)]
+    mixed = mix(task, safety, 0.25, seed=1)
+    assert len(mixed) == 30 + n_safety(30, 0.25) == 40
+    assert sum(e["id"].startswith("s") for e in mixed) / len(mixed) == 0.25
+    assert mixed == mix(task, safety, 0.25, seed=1)
+    assert mixed != mix(task, safety, 0.25, seed=2)
+
+
+def test_templates():
+    native = to_trainer_record({"prompt": "p", "response": "r"}, "native")
+    assert native["completion"] == [{"role": "assistant", "content": "r"}]
+    alpaca = to_trainer_record({"prompt": "p", "response": "r"}, "alpaca")
+    assert alpaca == {"prompt": ALPACA.format(instruction="p"), "completion": "r"}
+
+
+def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_file):
+    from transformers import TrainerCallback
+
+    s = settings(tiny_dir, task_file, safety_mix=str(task_file), safety_ratio=0.2)
+    a = finetune(s, tmp_path / "a", **QUIET)
+    b = finetune(s, tmp_path / "b", **QUIET)
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys() and all((wa[k] == wb[k]).all() for k in wa)
+
+    done = json.loads((a / "settings.json").read_text())
+    data = json.loads((a / "data.json").read_text())
+    assert done["steps"] == 4 and done["settings"]["safety_ratio"] == 0.2
+    assert data["n_task"] == 16 and data["n_safety"] == 4 and len(data["train_set_sha256"]) == 64
+    log = [json.loads(x) for x in (a / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "loss" in r] == [1, 2, 3, 4]
+    assert not (tmp_path / "a.work").exists()
+
+    class Kill(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        finetune(s, tmp_path / "c", callbacks=(Kill(),), **QUIET)
+    assert not (tmp_path / "c").exists()  # nothing that looks finished
+    assert (tmp_path / "c.work" / "checkpoints" / "checkpoint-2" / "trainer_state.json").is_file()
+    lines = []
+    finetune(s, tmp_path / "c", log=lines.append)
+    assert any("resuming from" in x and "checkpoint-2" in x for x in lines)
+    wc = weights(tmp_path / "c")
+    assert all(float((wa[k] - wc[k]).abs().max()) < 1e-6 for k in wa)
+    # A finished run with the same settings is found, not redone; other settings are refused.
+    finetune(s, tmp_path / "c", **QUIET)
+    with pytest.raises(UserError, match="other settings"):
+        finetune(settings(tiny_dir, task_file, seed=5), tmp_path / "c", **QUIET)
+
+
+def test_alpaca_template_and_seed_change_weights(tmp_path, tiny_dir, task_file):
+    a = finetune(
+        settings(tiny_dir, task_file, template="alpaca", max_steps=2), tmp_path / "a", **QUIET
+    )
+    b = finetune(
+        settings(tiny_dir, task_file, template="native", max_steps=2), tmp_path / "b", **QUIET
+    )
+    wa, wb = weights(a), weights(b)
+    assert any(not (wa[k] == wb[k]).all() for k in wa if "lora_B" in k)
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path, tiny_dir, task_file, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    common = ["--model", tiny_dir, "--max-steps", "1", "--batch-size", "2"]
+    cases = [
+        (["--task", "poetry"], "unknown task 'poetry'"),
+        (["--task", empty], "no records"),
+        (["--task", task_file, "--safety-mix", "multitask", "--safety-ratio", "1"], "[0, 1)"),
+        (["--task", task_file, "--template", "vicuna"], "--template"),
+    ]
+    for args, message in cases:
+        out = tmp_path / "run"
+        code, _, err = run_cli(["finetune", *common, *args, "--out", out], capsys)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+        assert not out.exists()
+
+
+def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, task_file, capsys):
+    first = finetune(settings(tiny_dir, task_file, max_steps=1), tmp_path / "first", **QUIET)
+    other = make_tiny_llama(tmp_path / "other", smollm_dir, hidden=32, seed=1)
+    out = tmp_path / "second"
+    args = [
+        "finetune",
+        "--model",
+        other,
+        "--task",
+        task_file,
+        "--adapter",
+        first,
+        "--max-steps",
+        "1",
+        "--batch-size",
+        "2",
+        "--out",
+        out,
+    ]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "another base model" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    # On its own base, the adapter is trained further.
+    args[2] = str(tiny_dir)
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert json.loads((out / "settings.json").read_text())["start_adapter"] == str(first)
