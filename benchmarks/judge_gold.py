@@ -6,8 +6,9 @@ Everything is rebuilt from public data and the embedded model by this one comman
 
 1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
    task formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
-2. answers them with the embedded SmolLM2-135M-Instruct (greedy, 64 new tokens): gold twice,
-   without and with the default safety system prompt, train once without;
+2. answers them greedily (64 new tokens): gold three times, with the embedded
+   SmolLM2-135M-Instruct without and with the default safety system prompt and with the
+   aligned model (`safetygap align`, the vendor step), train once (embedded, no system prompt);
 3. joins the hand labels in benchmarks/judge_labels/ (id, verdict by the paper's rubric, hard-case
    tag, sha256 of the labelled response; no text), skipping any item whose response differs;
 4. trains the classifier head on: the labelled train responses, refusals written for the
@@ -81,12 +82,20 @@ def responses():
     )
     from safetygap.eval.run import DEFAULT_SYSTEM_PROMPT
 
+    aligned = ROOT / "runs" / "aligned"
+    if not (aligned / "config.json").is_file():
+        sh(*SG, "align", "--out", aligned, "--eval-seeds", 0)
     files = {
         "gold_nosys": (RUNS / "gold_bench.jsonl", RUNS / "gold_responses.jsonl", []),
         "gold_sys": (
             RUNS / "gold_bench.jsonl",
             RUNS / "gold_sys" / "responses.jsonl",
             ["--system-prompt", DEFAULT_SYSTEM_PROMPT],
+        ),
+        "gold_aligned": (
+            RUNS / "gold_bench.jsonl",
+            RUNS / "gold_aligned" / "responses.jsonl",
+            ["--model", aligned],
         ),
         "train": (RUNS / "train_bench.jsonl", RUNS / "train_responses.jsonl", []),
     }
@@ -204,11 +213,11 @@ def main() -> None:
             ROOT / "src" / "safetygap" / "judge" / "heads" / "default.json",
         )
 
-    gold = sets["gold_nosys"] + sets["gold_sys"]
+    gold = sets["gold_nosys"] + sets["gold_sys"] + sets["gold_aligned"]
     tagged = [
         {**r, "id": f"{tag}/{r['id']}"}
-        for tag, rs in [("nosys", sets["gold_nosys"]), ("sys", sets["gold_sys"])]
-        for r in rs
+        for tag in ("nosys", "sys", "aligned")
+        for r in sets[f"gold_{tag}"]
     ]
     write(RUNS / "gold" / "responses.jsonl", tagged)
     write(RUNS / "gold" / "gold.jsonl", [{"id": r["id"], "verdict": r["verdict"]} for r in tagged])

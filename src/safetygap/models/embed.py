@@ -11,6 +11,9 @@ from safetygap.models.pull import ensure
 def _load():
     import torch
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     path = ensure("minilm-l6", log=lambda *_: None)
     tok = AutoTokenizer.from_pretrained(path)
