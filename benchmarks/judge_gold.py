@@ -6,9 +6,9 @@ Everything is rebuilt from public data and the embedded model by this one comman
 
 1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
    task formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
-2. answers them greedily (64 new tokens): gold three times, with the embedded
-   SmolLM2-135M-Instruct without and with the default safety system prompt and with the
-   aligned model (`safetygap align`, the vendor step), train once (embedded, no system prompt);
+2. answers them greedily (64 new tokens): gold three times (the embedded SmolLM2-135M-Instruct
+   without and with the default safety system prompt, and the aligned model from
+   `safetygap align`), train twice (embedded and aligned, no system prompt);
 3. joins the hand labels in benchmarks/judge_labels/ (id, verdict by the paper's rubric, hard-case
    tag, sha256 of the labelled response; no text), skipping any item whose response differs;
 4. trains the classifier head on: the labelled train responses, refusals written for the
@@ -98,6 +98,11 @@ def responses():
             ["--model", aligned],
         ),
         "train": (RUNS / "train_bench.jsonl", RUNS / "train_responses.jsonl", []),
+        "train_aligned": (
+            RUNS / "train_bench.jsonl",
+            RUNS / "train_aligned_responses.jsonl",
+            ["--model", aligned],
+        ),
     }
     for bench, out, extra in files.values():
         sh(
@@ -200,7 +205,7 @@ def main() -> None:
     args = ap.parse_args()
     files = responses()
     sets = {n: labelled(n, p) for n, p in files.items()}
-    train = training_set(sets["train"])
+    train = training_set(sets["train"] + sets["train_aligned"])
     write(RUNS / "classifier_train.jsonl", train)
     counts = {
         o: sum(r["origin"] == o for r in train) for o in dict.fromkeys(r["origin"] for r in train)
