@@ -212,11 +212,18 @@ def main() -> None:
     }
     print(f"classifier training set: {len(train)} examples {counts}")
     sh(*SG, "judge", "train", "--data", RUNS / "classifier_train.jsonl", "--out", RUNS / "head")
+    head_path = RUNS / "head" / "head.json"
+    head = json.loads(head_path.read_text())
+    head["provenance"] = {
+        "recipe": "benchmarks/judge_gold.py --install",
+        "data": "runs/judge/classifier_train.jsonl",
+        "data_sha256": head["provenance"]["data_sha256"],
+        "labels": "benchmarks/judge_labels/train.jsonl, train_aligned.jsonl",
+        "counts": counts,
+    }
+    head_path.write_text(json.dumps(head, indent=0))
     if args.install:
-        shutil.copy(
-            RUNS / "head" / "head.json",
-            ROOT / "src" / "safetygap" / "judge" / "heads" / "default.json",
-        )
+        shutil.copy(head_path, ROOT / "src" / "safetygap" / "judge" / "heads" / "default.json")
 
     gold = sets["gold_nosys"] + sets["gold_sys"] + sets["gold_aligned"]
     tagged = [
@@ -224,6 +231,8 @@ def main() -> None:
         for tag in ("nosys", "sys", "aligned")
         for r in sets[f"gold_{tag}"]
     ]
+    shutil.rmtree(RUNS / "gold", ignore_errors=True)  # judgments cached there are for an old head
+    (RUNS / "gold").mkdir()
     write(RUNS / "gold" / "responses.jsonl", tagged)
     write(RUNS / "gold" / "gold.jsonl", [{"id": r["id"], "verdict": r["verdict"]} for r in tagged])
     n_ans = sum(r["verdict"] == "answered" for r in gold)

@@ -77,7 +77,7 @@ def answer(model: str, adapter: str | None, items: list[dict], max_new_tokens: i
     """id -> response, greedy, chat template applied (the project's generation backend)."""
     from safetygap.generate.base import Request, Sampling, load_backend
 
-    backend = load_backend(model, adapter, batch_size=8)
+    backend = load_backend(model, adapter, batch_size=32)
     requests = [Request(i["id"], i["prompt"]) for i in items]
     return {c.id: c.response for c in backend.generate(requests, Sampling(max_new_tokens))}
 
