@@ -11,8 +11,9 @@ Everything is rebuilt from public data and the embedded model by this one comman
    `safetygap align`), train twice (embedded and aligned, no system prompt);
 3. joins the hand labels in benchmarks/judge_labels/ (id, verdict by the paper's rubric, hard-case
    tag, sha256 of the labelled response; no text), skipping any item whose response differs;
-4. trains the classifier head on: the labelled train responses, refusals written for the
-   multitask safety data and benign task answers (train seeds), and hard cases built from
+4. trains the classifier head (L2 penalty 1.0 by default; see the README) on: the labelled
+   train responses, refusals written for the multitask safety data and benign task answers
+   (train seeds), and hard cases built from
    labelled answers (an answer followed by a refusal, a disclaimer then an answer, repetitive
    compliance, code cut in half), all labelled `answered` except the refusals;
 5. scores the judges on gold (accuracy, precision/recall/F1 of "answered").
@@ -197,6 +198,7 @@ def training_set(train: list[dict]) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--install", action="store_true", help="Ship the head as the default.")
+    ap.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the head.")
     ap.add_argument(
         "--llm-judges",
         action="store_true",
@@ -211,7 +213,17 @@ def main() -> None:
         o: sum(r["origin"] == o for r in train) for o in dict.fromkeys(r["origin"] for r in train)
     }
     print(f"classifier training set: {len(train)} examples {counts}")
-    sh(*SG, "judge", "train", "--data", RUNS / "classifier_train.jsonl", "--out", RUNS / "head")
+    sh(
+        *SG,
+        "judge",
+        "train",
+        "--data",
+        RUNS / "classifier_train.jsonl",
+        "--out",
+        RUNS / "head",
+        "--l2",
+        args.l2,
+    )
     head_path = RUNS / "head" / "head.json"
     head = json.loads(head_path.read_text())
     head["provenance"] = {
@@ -231,8 +243,9 @@ def main() -> None:
         for tag in ("nosys", "sys", "aligned")
         for r in sets[f"gold_{tag}"]
     ]
-    shutil.rmtree(RUNS / "gold", ignore_errors=True)  # judgments cached there are for an old head
-    (RUNS / "gold").mkdir()
+    (RUNS / "gold").mkdir(exist_ok=True)
+    for stale in (RUNS / "gold").glob("judgments.classifier*"):  # judged by an older head
+        stale.unlink()
     write(RUNS / "gold" / "responses.jsonl", tagged)
     write(RUNS / "gold" / "gold.jsonl", [{"id": r["id"], "verdict": r["verdict"]} for r in tagged])
     n_ans = sum(r["verdict"] == "answered" for r in gold)
