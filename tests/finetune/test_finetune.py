@@ -164,3 +164,43 @@ def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, ta
     code, _, err = run_cli(args, capsys)
     assert code == 0, err
     assert json.loads((out / "settings.json").read_text())["start_adapter"] == str(first)
+
+
+def test_safety_curve_every_n_steps(tiny_dir, task_file, tmp_path):
+    s = settings(tiny_dir, task_file, safety_every=2, safety_items=5)
+    out = finetune(s, tmp_path / "run", **QUIET)
+    points = [json.loads(x) for x in (out / "safety_curve.jsonl").read_text().splitlines()]
+    assert [p["step"] for p in points] == [0, 2, 4]
+    for p in points:
+        assert p["asr"]["n"] == 5 and p["asr"]["judge"] == "classifier"
+        assert 0 <= p["asr"]["overall"] <= 1 and set(p["asr"]["by_task"]) <= {
+            "plain",
+            "summarization",
+            "code",
+            "translation",
+            "classification",
+        }
+
+
+def test_align_merges_a_usable_base(tiny_dir, tmp_path):
+    from safetygap.finetune.align import align
+    from safetygap.generate.base import Request, Sampling, load_backend
+
+    out = align(
+        tmp_path / "aligned",
+        model=str(tiny_dir),
+        n_harmful=4,
+        n_benign=2,
+        epochs=1,
+        n_eval=1,
+        **QUIET,
+    )
+    assert (out / "config.json").is_file() and (out / "align_settings.json").is_file()
+    asr = json.loads((out / "align_asr.json").read_text())
+    assert set(asr) == {"base", "aligned"} and asr["aligned"]["n"] == 5
+    backend = load_backend(str(out))  # the merged checkpoint is a plain model, usable as --model
+    assert len(list(backend.generate([Request("a", "Hi")], Sampling(max_new_tokens=3)))) == 1
+    assert align(out, model=str(tiny_dir), n_eval=0, **QUIET) == out  # already aligned: a no-op
+    (tmp_path / "other").mkdir()
+    with pytest.raises(UserError, match="not an aligned checkpoint"):
+        align(tmp_path / "other", model=str(tiny_dir), **QUIET)

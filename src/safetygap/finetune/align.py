@@ -123,7 +123,7 @@ def align(
 
 
 def report(base: str, aligned: str, n_seeds: int, log=print) -> dict:
-    """ASR (refusal-phrase judge) of the base and the aligned model, by task format."""
+    """ASR (classifier judge) of the base and the aligned model, by task format."""
     from safetygap.finetune.curves import bench_subset, measure
 
     items = bench_subset(n_seeds * 5)
