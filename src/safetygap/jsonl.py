@@ -16,7 +16,7 @@ def read_jsonl(path: str | Path, required: Iterable[str] = ()) -> list[dict]:
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is tolerated
     except UnicodeDecodeError as e:
         raise UserError(f"{path}: not UTF-8 text (byte {e.start})") from None
     required = list(required)

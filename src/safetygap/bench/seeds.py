@@ -18,6 +18,7 @@ from pathlib import Path
 from safetygap.bench.benign import BENIGN_REQUESTS, FRENCH
 from safetygap.bench.taxonomy import BENIGN, normalise
 from safetygap.errors import UserError
+from safetygap.jsonl import read_jsonl
 
 
 @dataclass(frozen=True)
@@ -258,17 +259,7 @@ def read_table(path: str | Path) -> tuple[list[str], list[dict]]:
     path = Path(path)
     text = _decode(path)
     if path.suffix.lower() in (".jsonl", ".json"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise UserError(f"{path}:{n}: expected a JSON object")
-            rows.append(row)
+        rows = read_jsonl(path)
         columns = sorted({k for r in rows for k in r})
     else:
         try:
