@@ -11,6 +11,7 @@ from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
 from safetygap.judge import check_judge_spec
 from safetygap.judge.run import judge_file
 from safetygap.models.registry import parse_spec
+from safetygap.resume import load_done
 
 # Our own wording, in the spirit of the safety system prompts vendors ship with chat models.
 DEFAULT_SYSTEM_PROMPT = (
@@ -88,7 +89,7 @@ def evaluate(
 
     responses = out / "responses.jsonl"
     requests = [Request(it["id"], it["prompt"]) for it in items]
-    if not _complete(responses, requests):
+    if not {r.id for r in requests} <= set(load_done(responses)):  # else no model to load
         backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
         generate(
             backend,
@@ -124,10 +125,3 @@ def evaluate(
     with atomic_write(out / "metrics.json") as f:
         json.dump(metrics, f, indent=1)
     return metrics
-
-
-def _complete(path: Path, requests: list[Request]) -> bool:
-    if not path.exists():
-        return False
-    have = {str(json.loads(line)["id"]) for line in path.read_text().splitlines() if line}
-    return {r.id for r in requests} <= have
