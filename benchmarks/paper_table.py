@@ -4,9 +4,12 @@ The aligned base (`safetygap align`) is fine-tuned with LoRA on each of the four
 (native chat template, the same small budget for each), then every model answers the same gold
 bench (300 harmful items: 60 seeds in five task formats; 60 benign look-alikes) and is judged
 by the shipped classifier. Prints ASR by task format with Wilson 95% intervals, the change
-against the aligned base with an exact McNemar p-value, and over-refusal:
+against the aligned base with an exact McNemar p-value, and over-refusal. With `--safety-mix`,
+each task is also fine-tuned with that safety data mixed in (the paper's mitigation), and the
+mixed fine-tune is compared with the plain one on the same items:
 
     .venv/bin/python benchmarks/paper_table.py [--samples 160] [--tasks summarization,...]
+        [--safety-mix multitask --safety-ratio 0.1]
 """
 
 import argparse
@@ -29,6 +32,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=160, help="Task examples per fine-tune.")
     ap.add_argument("--tasks", default="summarization,translation,code,classification")
+    ap.add_argument(
+        "--safety-mix",
+        default="none",
+        help="Also fine-tune each task with this safety mix (singletask, multitask or a file).",
+    )
+    ap.add_argument("--safety-ratio", type=float, default=0.1, help="Safety share with a mix.")
     args = ap.parse_args()
     aligned = ROOT / "runs" / "aligned"
     bench = RUNS / "gold_bench.jsonl"
@@ -38,56 +47,49 @@ def main() -> None:
     gen = ["--bench", bench, "--max-new-tokens", 64, "--batch-size", 48, "--judge", "classifier"]
     sh(*SG, "eval", "--model", aligned, "--out", RUNS / "aligned", *gen)
     rows = [("aligned base", RUNS / "aligned")]
+    pairs = []  # (name, plain fine-tune's eval, mixed fine-tune's eval)
+    mixes = [("", [])]
+    if args.safety_mix != "none":
+        tag = f"-{Path(args.safety_mix).stem}-{args.safety_ratio:g}"
+        flags = ["--safety-mix", args.safety_mix, "--safety-ratio", args.safety_ratio]
+        mixes.append((tag, flags))
     for task in args.tasks.split(","):
-        adapter = RUNS / f"ft-{task}"
-        sh(
-            *SG,
-            "finetune",
-            "--model",
-            aligned,
-            "--task",
-            task,
-            "--out",
-            adapter,
-            "--samples",
-            args.samples,
-            "--seed",
-            0,
-        )
-        sh(
-            *SG,
-            "eval",
-            "--model",
-            aligned,
-            "--adapter",
-            adapter,
-            "--out",
-            RUNS / f"eval-{task}",
-            *gen,
-        )
-        rows.append((f"+ {task} fine-tune", RUNS / f"eval-{task}"))
+        for tag, flags in mixes:
+            adapter = RUNS / f"ft-{task}{tag}"
+            finetune = ["finetune", "--model", aligned, "--task", task, "--out", adapter]
+            sh(*SG, *finetune, "--samples", args.samples, "--seed", 0, *flags)
+            run = RUNS / f"eval-{task}{tag}"
+            sh(*SG, "eval", "--model", aligned, "--adapter", adapter, "--out", run, *gen)
+            mixed = f" + {args.safety_mix} {args.safety_ratio:g}" if tag else ""
+            rows.append((f"+ {task}{mixed}", run))
+            if tag:
+                pairs.append((rows[-1][0], RUNS / f"eval-{task}", run))
 
     from safetygap.eval.compare import compare
 
     def cell(r):
         return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
 
-    print(f"\n{'model':<28}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
+    print(f"\n{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
     for name, run in rows:
         m = json.loads((run / "metrics.json").read_text())
         cells = [cell(m["asr"]["by_task"][f]) for f in FORMATS]
         print(
-            f"{name:<28}"
+            f"{name:<34}"
             + "".join(f"{c:>16}" for c in cells)
             + f"{cell(m['over_refusal']['overall']):>16}"
         )
-    print("\nchange against the aligned base (percentage points, McNemar p)")
-    for name, run in rows[1:]:
-        by = {r["group"]: r for r in compare(RUNS / "aligned", run)}
-        print(
-            f"{name:<28}"
-            + "".join(f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS)
-        )
+
+    def changes(title, pairs):
+        print(f"\n{title} (percentage points, McNemar p)")
+        for name, before, after in pairs:
+            by = {r["group"]: r for r in compare(before, after)}
+            cells = [f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS]
+            print(f"{name:<34}" + "".join(cells))
+
+    changes("change against the aligned base", [(n, RUNS / "aligned", r) for n, r in rows[1:]])
+    if pairs:
+        changes("change from adding the safety mix to the same fine-tune", pairs)
 
 
 if __name__ == "__main__":

@@ -258,6 +258,8 @@ def sft_config(s: FinetuneSettings, work: Path, device: str):
     )
 
 
+_PADDED_KEYS = {"input_ids", "attention_mask", "labels"}
+
 # Config attributes under which TRL's fused head transforms the logits; a model with any of them
 # keeps TRL's own loss.
 _LOGIT_TRANSFORMS = (
@@ -286,6 +288,7 @@ def sft_trainer_class(device: str):
 
     if device == "cuda":
         return SFTTrainer
+    from safetygap.finetune.cpu import SEGMENTS, pack
 
     class CompletionSFTTrainer(SFTTrainer):
         def _compact_ok(self, model, inputs, return_outputs) -> bool:
@@ -312,6 +315,9 @@ def sft_trainer_class(device: str):
                 base = base.get_base_model()
             labels = inputs["labels"]
             model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
+            if base.config._attn_implementation == SEGMENTS and set(inputs) == _PADDED_KEYS:
+                model_inputs = pack(inputs["input_ids"], inputs["attention_mask"], labels)
+                labels = model_inputs.pop("labels")
             hidden = base.base_model(**model_inputs, use_cache=False).last_hidden_state
             targets = labels[:, 1:]
             mask = targets != -100
@@ -378,11 +384,18 @@ def _train(s, model, tok, device, examples, work, adapter, fingerprint, log, cal
         peft_config=peft_config,
         callbacks=callbacks,
     )
+    if device != "cuda":
+        from safetygap.finetune import cpu
+
+        cpu.use_segment_attention(trainer.model.get_base_model())
+        cpu.use_fast_dropout(trainer.model)
     resume = last_checkpoint(work / "checkpoints")
     if resume:
         log(f"resuming from {resume}")
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    if device != "cuda":
+        cpu.restore_attention(trainer.model.get_base_model())
     history = [h for h in trainer.state.log_history]
     losses = [h["loss"] for h in history if "loss" in h]
     return {
