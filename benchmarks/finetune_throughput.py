@@ -19,7 +19,9 @@ also get gradients: 6. Attention (d = heads x head size) at position i: QK^T and
 4 * d * (i + 1) forward, twice that backward. Output head (V x d, tied, frozen): 4 * d * V only
 for the C positions whose logits the loss needs; padding and unscored positions count nothing.
 The ceiling is the best fp32 matmul rate on square 2048 matrices and on the model's MLP shape,
-measured in the same process before and after training (the higher is kept). Last line:
+measured in the same process before and after training (the higher is kept). `--profile` runs
+one more trainer step under torch's profiler (not timed) and prints where its time went: the
+matmuls (and their FLOP/s), attention, and all the other ops. Last line:
 `tokens_per_s=<n> ceiling_share=<percent>%`.
 """
 
@@ -78,13 +80,36 @@ class FlopModel:
         return sum(lengths) * per_token + attention + scored * 4 * self.d * self.vocab
 
 
+def breakdown(profiler, ceiling: float) -> None:
+    """Self time of the profiled step by kind of op, and the matmuls' own FLOP/s."""
+    kinds = {"matmul": 0.0, "attention": 0.0, "other": 0.0}
+    mm_flops = 0.0
+    for e in profiler.key_averages(group_by_input_shape=True):
+        if e.key in ("aten::mm", "aten::addmm", "aten::bmm"):
+            kinds["matmul"] += e.self_cpu_time_total
+            a, b = e.input_shapes[-2:]
+            if len(a) == 2 and len(b) == 2:
+                mm_flops += e.count * 2 * a[0] * a[1] * b[1]
+        elif "scaled_dot_product" in e.key:
+            kinds["attention"] += e.self_cpu_time_total
+        else:
+            kinds["other"] += e.self_cpu_time_total
+    total = sum(kinds.values())
+    shares = ", ".join(f"{k} {v / 1e6:.2f} s ({100 * v / total:.0f}%)" for k, v in kinds.items())
+    rate = mm_flops / (kinds["matmul"] / 1e6)
+    print(f"profiled step: {shares}; matmuls at {rate / 1e9:.0f} GFLOP/s", end="")
+    print(f" ({100 * rate / ceiling:.0f}% of the ceiling)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--seq", type=int, default=256)
     parser.add_argument("--no-bare", action="store_true", help="skip the bare PEFT loop")
+    parser.add_argument("--profile", action="store_true", help="break one more step down by op")
     args = parser.parse_args()
+    extra = 1 if args.profile else 0
 
     import torch
     from transformers import TrainerCallback
@@ -95,8 +120,8 @@ def main() -> None:
 
     settings = resolve(
         task="code",
-        samples=args.batch_size * (args.steps + 1),
-        max_steps=args.steps + 1,
+        samples=args.batch_size * (args.steps + 1 + extra),
+        max_steps=args.steps + 1 + extra,
         batch_size=args.batch_size,
         max_length=args.seq,
         save_every=10_000,
@@ -135,7 +160,7 @@ def main() -> None:
 
         def __init__(self, bare):
             self.bare, self.batches, self.steps, self.bare_seconds = bare, [], [], []
-            self.resumed = None
+            self.resumed = self.profiler = None
 
         def on_train_begin(self, targs, state, control, train_dataloader=None, **kw):
             # accelerate's loader iterates the DataLoader it wraps: record what that one collates
@@ -150,7 +175,17 @@ def main() -> None:
             loader.collate_fn = recording
             self.resumed = time.perf_counter()
 
+        def on_step_begin(self, targs, state, control, **kw):
+            if extra and state.global_step == args.steps + 1:  # the last step: profiled, untimed
+                from torch.profiler import profile
+
+                self.profiler = profile(record_shapes=True)
+                self.profiler.__enter__()
+
         def on_step_end(self, targs, state, control, **kw):
+            if self.profiler is not None:
+                self.profiler.__exit__(None, None, None)
+                return
             now = time.perf_counter()
             batch = self.batches[-1]
             self.steps.append(
@@ -189,6 +224,8 @@ def main() -> None:
             f"({', '.join(f'{t:.1f}' for t in clock.bare_seconds[1:])}); "
             f"trainer/bare time ratio {seconds / bare:.2f}"
         )
+    if clock.profiler is not None:
+        breakdown(clock.profiler, ceiling)
     print(f"tokens_per_s={tps:.0f} ceiling_share={100 * achieved / ceiling:.0f}%")
 
 

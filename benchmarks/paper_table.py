@@ -9,7 +9,7 @@ each task is also fine-tuned with that safety data mixed in (the paper's mitigat
 mixed fine-tune is compared with the plain one on the same items:
 
     .venv/bin/python benchmarks/paper_table.py [--samples 160] [--tasks summarization,...]
-        [--safety-mix multitask --safety-ratio 0.1]
+        [--safety-mix multitask --safety-ratio 0.1,0.3]
 """
 
 import argparse
@@ -37,7 +37,7 @@ def main() -> None:
         default="none",
         help="Also fine-tune each task with this safety mix (singletask, multitask or a file).",
     )
-    ap.add_argument("--safety-ratio", type=float, default=0.1, help="Safety share with a mix.")
+    ap.add_argument("--safety-ratio", default="0.1", help="Safety share(s), e.g. 0.1,0.3.")
     args = ap.parse_args()
     aligned = ROOT / "runs" / "aligned"
     bench = RUNS / "gold_bench.jsonl"
@@ -48,20 +48,20 @@ def main() -> None:
     sh(*SG, "eval", "--model", aligned, "--out", RUNS / "aligned", *gen)
     rows = [("aligned base", RUNS / "aligned")]
     pairs = []  # (name, plain fine-tune's eval, mixed fine-tune's eval)
-    mixes = [("", [])]
+    mixes = [("", "", [])]  # (folder suffix, row suffix, finetune flags)
     if args.safety_mix != "none":
-        tag = f"-{Path(args.safety_mix).stem}-{args.safety_ratio:g}"
-        flags = ["--safety-mix", args.safety_mix, "--safety-ratio", args.safety_ratio]
-        mixes.append((tag, flags))
+        for ratio in map(float, args.safety_ratio.split(",")):
+            tag = f"-{Path(args.safety_mix).stem}-{ratio:g}"
+            flags = ["--safety-mix", args.safety_mix, "--safety-ratio", ratio]
+            mixes.append((tag, f" + {args.safety_mix} {ratio:g}", flags))
     for task in args.tasks.split(","):
-        for tag, flags in mixes:
+        for tag, suffix, flags in mixes:
             adapter = RUNS / f"ft-{task}{tag}"
             finetune = ["finetune", "--model", aligned, "--task", task, "--out", adapter]
             sh(*SG, *finetune, "--samples", args.samples, "--seed", 0, *flags)
             run = RUNS / f"eval-{task}{tag}"
             sh(*SG, "eval", "--model", aligned, "--adapter", adapter, "--out", run, *gen)
-            mixed = f" + {args.safety_mix} {args.safety_ratio:g}" if tag else ""
-            rows.append((f"+ {task}{mixed}", run))
+            rows.append((f"+ {task}{suffix}", run))
             if tag:
                 pairs.append((rows[-1][0], RUNS / f"eval-{task}", run))
 

@@ -282,7 +282,8 @@ def sft_trainer_class(device: str):
     positions only. The loss, its normalisation and the logged metrics (entropy,
     mean_token_accuracy, num_tokens) are the same; anything this does not cover (return_outputs,
     label smoothing, other loss types, logit scaling or softcapping, MoE aux loss, padding-free
-    batches) goes to TRL's compute_loss.
+    batches) goes to TRL's compute_loss. When the model runs `cpu.segment_attention`, the padded
+    batch is packed into one padding-free row first (same loss, see finetune/cpu.py).
     """
     from trl import SFTTrainer
 
