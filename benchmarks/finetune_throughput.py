@@ -160,6 +160,7 @@ def main() -> None:
 
         def __init__(self, bare):
             self.bare, self.batches, self.steps, self.bare_seconds = bare, [], [], []
+            self.padded = []  # batch cells, padding included
             self.resumed = self.profiler = None
 
         def on_train_begin(self, targs, state, control, train_dataloader=None, **kw):
@@ -188,6 +189,7 @@ def main() -> None:
                 return
             now = time.perf_counter()
             batch = self.batches[-1]
+            self.padded.append(batch["attention_mask"].numel())
             self.steps.append(
                 (
                     now - self.resumed,
@@ -211,10 +213,12 @@ def main() -> None:
     timed = clock.steps[1:]  # step 1 pays for warm-up
     seconds = sum(t for t, _, _ in timed)
     tokens = sum(n for _, n, _ in timed)
+    padding = 1 - tokens / sum(clock.padded[1:])
     achieved = sum(f for _, _, f in timed) / seconds
     tps = tokens / seconds
     print(
-        f"{len(timed)} timed steps, {tokens} tokens in {seconds:.1f} s "
+        f"{len(timed)} timed steps, {tokens} tokens ({100 * padding:.0f}% padding in the batches) "
+        f"in {seconds:.1f} s "
         f"({', '.join(f'{t:.1f}' for t, _, _ in timed)}); achieved {achieved / 1e9:.1f} GFLOP/s"
     )
     if clock.bare_seconds:
