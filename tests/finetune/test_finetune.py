@@ -85,6 +85,7 @@ def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_
     data = json.loads((a / "data.json").read_text())
     assert done["steps"] == 4 and done["settings"]["safety_ratio"] == 0.2
     assert data["n_task"] == 16 and data["n_safety"] == 4 and len(data["train_set_sha256"]) == 64
+    assert data["n_trained"] == 20
     log = [json.loads(x) for x in (a / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if "loss" in r] == [1, 2, 3, 4]
     assert not (tmp_path / "a.work").exists()
@@ -204,3 +205,22 @@ def test_align_merges_a_usable_base(tiny_dir, tmp_path):
     (tmp_path / "other").mkdir()
     with pytest.raises(UserError, match="not an aligned checkpoint"):
         align(tmp_path / "other", model=str(tiny_dir), **QUIET)
+
+
+def test_prompts_that_fill_max_length_are_dropped_and_counted(tmp_path, tiny_dir):
+    path = tmp_path / "task.jsonl"
+    long = "word " * 100  # far over --max-length 64 tokens on its own
+    rows = [{"prompt": f"Say {i}." if i % 2 else long, "response": str(i)} for i in range(8)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    lines = []
+    s = settings(tiny_dir, path, samples=8, max_length=64, max_steps=1)
+    out = finetune(s, tmp_path / "a", log=lines.append)
+    data = json.loads((out / "data.json").read_text())
+    dropped = data["n_task"] - data["n_trained"]  # the user file's held-out share is not trained on
+    assert 1 <= dropped < data["n_task"]
+    assert any(f"{dropped} examples dropped" in line for line in lines)
+
+    path.write_text("".join(json.dumps({"prompt": long, "response": "r"}) + "\n" for _ in range(4)))
+    with pytest.raises(UserError, match="max-length 64"):
+        finetune(settings(tiny_dir, path, samples=4, max_length=64), tmp_path / "b", **QUIET)
+    assert not (tmp_path / "b").exists()

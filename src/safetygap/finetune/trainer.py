@@ -200,6 +200,7 @@ def finetune(
     try:
         result["trainer"].model.save_pretrained(tmp)
         write_jsonl(tmp / "train_log.jsonl", result["log"])
+        data["n_trained"] = result["n_trained"]  # after TRL dropped over-long prompts
         if (work / "safety_curve.jsonl").is_file():
             shutil.copy(work / "safety_curve.jsonl", tmp / "safety_curve.jsonl")
         with atomic_write(tmp / "data.json") as f:
@@ -385,6 +386,11 @@ def _train(s, model, tok, device, examples, work, adapter, fingerprint, log, cal
         peft_config=peft_config,
         callbacks=callbacks,
     )
+    trained = len(trainer.train_dataset)  # TRL drops examples whose prompt fills max_length
+    if trained < len(examples):
+        log(f"{len(examples) - trained} examples dropped: the prompt alone fills --max-length")
+    if trained == 0:
+        raise UserError(f"every example's prompt fills --max-length {s.max_length}: raise it")
     if device != "cuda":
         from safetygap.finetune import cpu
 
@@ -405,4 +411,5 @@ def _train(s, model, tok, device, examples, work, adapter, fingerprint, log, cal
         "steps": trainer.state.global_step,
         "seconds": time.perf_counter() - start,
         "final_loss": round(losses[-1], 4) if losses else None,
+        "n_trained": trained,
     }
