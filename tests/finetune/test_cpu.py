@@ -131,3 +131,33 @@ def test_use_fast_dropout_swaps_lora_dropout(tiny_dir, p):
     kinds = {type(m).__name__ for m in model.modules()}
     assert ("FastDropout" in kinds) == bool(p)
     assert "Dropout" not in kinds
+
+
+def test_trainer_packs_its_batches_and_swaps_dropout(tmp_path, tiny_dir, monkeypatch):
+    """A CPU run goes through both fast paths (a TRL collator change would silently skip them)."""
+    import json
+
+    from safetygap.finetune import cpu
+    from safetygap.finetune.config import resolve
+    from safetygap.finetune.trainer import finetune
+
+    task = tmp_path / "task.jsonl"
+    rows = [
+        {"prompt": f"Count to {i}.", "response": " ".join(map(str, range(i)))} for i in range(1, 13)
+    ]
+    task.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    packed, dropouts = [], []
+    real_pack = cpu.pack
+    monkeypatch.setattr(cpu, "pack", lambda *a: packed.append(1) or real_pack(*a))
+
+    from transformers import TrainerCallback
+
+    class Seen(TrainerCallback):
+        def on_train_begin(self, args, state, control, model=None, **kw):
+            names = (type(m).__name__ for m in model.modules())
+            dropouts.extend(n for n in names if "Dropout" in n)
+
+    s = resolve(model=str(tiny_dir), task=str(task), samples=8, batch_size=4, max_steps=2, lora_r=4)
+    finetune(s, tmp_path / "run", log=lambda *_: None, callbacks=(Seen(),))
+    assert len(packed) == 2
+    assert dropouts and set(dropouts) == {"FastDropout"}
