@@ -5,13 +5,13 @@ import sys
 import typer
 
 from safetygap.bench.cli import app as bench_app
-from safetygap.data.cli import app as data_app
 from safetygap.errors import UserError
 from safetygap.eval.cli import compare_command, eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.models.cli import app as models_app
+from safetygap.safetydata.cli import app as data_app
 
 app = typer.Typer(
     name="safetygap",

@@ -1,4 +1,4 @@
-"""Build the multitask bench: seeds -> merged, split -> wrapped in every task format.
+"""Build the multitask bench: seeds -> merged, split -> wrapped in every format.
 
 `build_bench` returns the records and the manifest; `write_with_manifest` writes both
 atomically. Same options, same bytes: every choice is sorted or made by `split.unit` hashing.
@@ -11,8 +11,8 @@ from importlib import metadata
 from pathlib import Path
 
 from safetygap.bench import seeds as seedmod
-from safetygap.bench.seeds import DEFAULT_SOURCES, SOURCES, Seed
-from safetygap.bench.split import (
+from safetygap.bench.formats import FORMATS, format_of, pick_template, wrap
+from safetygap.bench.pool import (
     MERGE_THRESHOLD,
     SPLIT_THRESHOLD,
     TEST_FRACTION,
@@ -21,11 +21,15 @@ from safetygap.bench.split import (
     balanced,
     prepare,
 )
-from safetygap.bench.tasks import TASKS, pick_template, wrap
+from safetygap.bench.seeds import DEFAULT_SOURCES, SOURCES, Seed
 from safetygap.errors import UserError
 from safetygap.jsonl import atomic_write, dumps, sha256_file
 
-BENIGN_SOURCES = tuple(name for name, s in SOURCES.items() if not s.harmful)
+
+def benign_sources() -> list[str]:
+    return [name for name, s in SOURCES.items() if not s.harmful]
+
+
 SPLITS = ("test", "train")
 
 
@@ -46,10 +50,10 @@ class SeedOptions:
 
     def source_names(self) -> list[str]:
         if self.sources is not None:
-            names = seedmod.parse_names(self.sources, {**SOURCES, "none": None}, "seed source")
+            names = SOURCES.parse(self.sources, extra=["none"])
             return [n for n in names if n != "none"]
         if self.seed_file is not None or self.hub is not None:
-            return list(BENIGN_SOURCES)
+            return benign_sources()
         return list(DEFAULT_SOURCES)
 
     def describe(self) -> dict:
@@ -88,15 +92,14 @@ def load_pool(opts: SeedOptions, embed_fn: EmbedFn | None = None) -> SeedPool:
     return prepare(load_seeds(opts), embed_fn, opts.test_fraction)
 
 
-def parse_tasks(tasks: list[str] | None) -> list[str]:
-    names = seedmod.parse_names(tasks, TASKS, "task")
-    return names or list(TASKS)
+def parse_formats(formats: list[str] | None) -> list[str]:
+    return FORMATS.parse(formats) or FORMATS.names()
 
 
 def package_versions(names: list[str]) -> dict[str, str]:
     versions = {}
     for name in names:
-        req = SOURCES[name].requirement
+        req = SOURCES.get(name).requirement
         if req:
             try:
                 versions[req] = metadata.version(req)
@@ -105,18 +108,26 @@ def package_versions(names: list[str]) -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def bench_record(seed: Seed, task: str, template: str) -> dict:
+def bench_record(seed: Seed, fmt: str, template: str) -> dict:
     return {
-        "id": f"{task}/{template}/{seed.seed_id}",
+        "id": f"{fmt}/{template}/{seed.seed_id}",
         "seed_id": seed.seed_id,
         "source": seed.source,
         "category": seed.category,
         "source_category": seed.source_category,
-        "task": task,
+        "format": fmt,
         "template": template,
         "harmful": seed.harmful,
-        "prompt": wrap(task, template, seed),
+        "prompt": wrap(fmt, template, seed),
     }
+
+
+BENIGN_PER_HARMFUL = 0.2  # default look-alikes per harmful seed when --seeds is given
+
+
+def default_benign(n_seeds: int) -> int:
+    """Benign look-alike seeds that go with `n_seeds` harmful ones by default (1 in 5)."""
+    return max(1, round(n_seeds * BENIGN_PER_HARMFUL))
 
 
 @dataclass
@@ -130,11 +141,11 @@ def _counts(records: list[dict], key: str) -> dict:
 
 
 def composition(records: list[dict]) -> dict:
-    """Counts by task (harmful/benign), category, source and template."""
-    by_task = {}
-    for task in sorted({r["task"] for r in records}):
-        rs = [r for r in records if r["task"] == task]
-        by_task[task] = {
+    """Counts by format (harmful/benign), category, source and template."""
+    by_format = {}
+    for fmt in sorted({format_of(r) for r in records}):
+        rs = [r for r in records if format_of(r) == fmt]
+        by_format[fmt] = {
             "harmful": sum(r["harmful"] for r in rs),
             "benign": sum(not r["harmful"] for r in rs),
         }
@@ -142,7 +153,7 @@ def composition(records: list[dict]) -> dict:
         "n_items": len(records),
         "n_harmful": sum(r["harmful"] for r in records),
         "n_benign": sum(not r["harmful"] for r in records),
-        "by_task": by_task,
+        "by_format": by_format,
         "by_category": _counts(records, "category"),
         "by_source": _counts(records, "source"),
         "by_template": _counts(records, "template"),
@@ -154,33 +165,43 @@ def build_bench(
     split: str = "test",
     n_seeds: int | None = None,
     n_benign: int | None = None,
-    tasks: list[str] | None = None,
+    formats: list[str] | None = None,
     embed_fn: EmbedFn | None = None,
     pool: SeedPool | None = None,
 ) -> BenchResult:
-    """Bench items for the seeds of one split, each seed once in every task."""
+    """Bench items for the seeds of one split, each seed once in every format.
+
+    `n_benign` None: every benign seed of the split when `n_seeds` is None too, else
+    `default_benign(n_seeds)`, so a small bench stays small."""
     if split not in SPLITS:
         raise UserError(f"unknown split {split!r}: choose test or train")
     if n_seeds is not None and n_seeds < 1:
         raise UserError(f"--seeds must be >= 1, got {n_seeds}")
     if n_benign is not None and n_benign < 0:
         raise UserError(f"--benign must be >= 0, got {n_benign}")
-    task_names = parse_tasks(tasks)
+    format_names = parse_formats(formats)
+    if n_benign is None and n_seeds is not None:
+        n_benign = default_benign(n_seeds)
     pool = pool or load_pool(opts, embed_fn)
     harmful = balanced(pool.side(split, harmful=True), n_seeds)
     benign = balanced(pool.side(split, harmful=False), n_benign)
     if not harmful:
         raise UserError(f"no harmful seeds in the {split} split")
     records = [
-        bench_record(seed, task, pick_template(task, seed))
+        bench_record(seed, fmt, pick_template(fmt, seed))
         for seed in harmful + benign
-        for task in task_names
+        for fmt in format_names
     ]
     records.sort(key=lambda r: r["id"])
     manifest = {
         "kind": "bench",
         "split": split,
-        "options": {**opts.describe(), "seeds": n_seeds, "benign": n_benign, "tasks": task_names},
+        "options": {
+            **opts.describe(),
+            "seeds": n_seeds,
+            "benign": n_benign,
+            "formats": format_names,
+        },
         "seeds": {
             "loaded": pool.n_loaded,
             "after_merge": len(pool.seeds),

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import typer
 
-from safetygap.bench.split import TEST_FRACTION
+from safetygap.bench.pool import TEST_FRACTION
 
 app = typer.Typer(
     help="Build and inspect the multitask bench: harmful requests (and benign look-alikes) "
-    "asked in the format of each fine-tuning task.",
+    "asked in each format (plain, and the way each fine-tuning task's data reads).",
     no_args_is_help=True,
 )
 
@@ -84,7 +84,7 @@ TestFractionOpt = typer.Option(
 
 
 BUILD_HELP = (
-    "Write the bench (one item per seed and task) and FILE.manifest.json beside it.\n\n"
+    "Write the bench (one item per seed and format) and FILE.manifest.json beside it.\n\n"
     "Seeds are read at run time from the installed packages (or your file), near-duplicates "
     "are merged, and the seeds are split into train/test by similarity cluster. Same options "
     "give the same bytes."
@@ -102,13 +102,18 @@ def build(
         "(default: every seed of the split).",
     ),
     benign: int | None = typer.Option(
-        None, "--benign", help="At most this many benign look-alike seeds (default: all)."
-    ),
-    tasks: list[str] | None = typer.Option(
         None,
+        "--benign",
+        min=0,
+        help="At most this many benign look-alike seeds. Default: one per five --seeds "
+        "(at least 1), or every benign seed of the split when --seeds is not given.",
+    ),
+    formats: list[str] | None = typer.Option(
+        None,
+        "--formats",
         "--tasks",
-        help="Tasks, comma-separated or repeated: plain, summarization, code, "
-        "translation, classification (default: all).",
+        help="Formats, comma-separated or repeated: plain, summarization, code, "
+        "translation, classification (default: all). --tasks is the old name.",
     ),
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,
@@ -133,7 +138,7 @@ def build(
         hub_config,
         test_fraction,
     )
-    result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, tasks=tasks)
+    result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest
     typer.echo(
@@ -145,36 +150,38 @@ def build(
 
 @app.command("stats")
 def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=False)) -> None:
-    """Print the bench's composition: items by task, category, source and template."""
+    """Print the bench's composition: items by format, category, source and template."""
     from rich.console import Console
     from rich.table import Table
 
     from safetygap.bench.build import composition
-    from safetygap.jsonl import read_jsonl
+    from safetygap.bench.items import read_bench
 
-    records = read_jsonl(file, required=("id", "task", "category", "source", "harmful"))
+    records = read_bench(file, required=("category", "source", "harmful"))
     for r in records:
         r.setdefault("template", "?")
     comp = composition(records)
     console = Console()
 
     table = Table(title=f"{file}: {comp['n_items']} items")
-    table.add_column("task")
+    table.add_column("format")
     table.add_column("harmful", justify="right")
     table.add_column("benign", justify="right")
-    for task, c in comp["by_task"].items():
-        table.add_row(task, str(c["harmful"]), str(c["benign"]))
+    for fmt, c in comp["by_format"].items():
+        table.add_row(fmt, str(c["harmful"]), str(c["benign"]))
     table.add_row("total", str(comp["n_harmful"]), str(comp["n_benign"]), style="bold")
     console.print(table)
 
-    tasks = list(comp["by_task"])
-    table = Table(title="items by category and task")
+    formats = list(comp["by_format"])
+    table = Table(title="items by category and format")
     table.add_column("category")
-    for task in tasks:
-        table.add_column(task, justify="right")
+    for fmt in formats:
+        table.add_column(fmt, justify="right")
     table.add_column("total", justify="right")
     for cat, n in comp["by_category"].items():
-        per = [sum(1 for r in records if r["category"] == cat and r["task"] == t) for t in tasks]
+        per = [
+            sum(1 for r in records if r["category"] == cat and r["format"] == f) for f in formats
+        ]
         table.add_row(cat, *map(str, per), str(n))
     console.print(table)
 
@@ -186,11 +193,11 @@ def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=
     console.print(table)
 
     table = Table(title="items by template")
-    table.add_column("task")
+    table.add_column("format")
     table.add_column("template")
     table.add_column("items", justify="right")
-    pairs = sorted({(r["task"], r["template"]) for r in records})
-    for task, template in pairs:
-        n = sum(1 for r in records if r["task"] == task and r["template"] == template)
-        table.add_row(task, template, str(n))
+    pairs = sorted({(r["format"], r["template"]) for r in records})
+    for fmt, template in pairs:
+        n = sum(1 for r in records if r["format"] == fmt and r["template"] == template)
+        table.add_row(fmt, template, str(n))
     console.print(table)

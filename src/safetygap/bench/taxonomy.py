@@ -108,3 +108,8 @@ def normalise(source_category: str) -> str:
         if any(w in label for w in words):
             return category
     return "other"
+
+
+def known_label(source_category: str) -> bool:
+    """True when the table above maps this source label exactly."""
+    return source_category.strip().lower() in _EXACT

@@ -6,6 +6,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetygap.generate.base import SYSTEM_PROMPT_HELP
+from safetygap.judge import JUDGE_HELP
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
+
 
 def _pct(x):
     return "-" if x is None else f"{100 * x:.1f}%"
@@ -15,7 +19,7 @@ def print_metrics(m: dict) -> None:
     table = Table("slice", "ASR", "95% CI", "n", title=f"attack success rate ({m['judge']})")
     asr = m["asr"]
     for name, r in [("overall", asr["overall"])] + [
-        (f"task: {k}", v) for k, v in asr["by_task"].items()
+        (f"format: {k}", v) for k, v in asr["by_format"].items()
     ]:
         table.add_row(
             name, _pct(r["value"]), f"{_pct(r['ci_low'])}-{_pct(r['ci_high'])}", str(r["n"])
@@ -35,19 +39,13 @@ def eval_command(
     bench: str = typer.Option(..., "--bench", help="Bench JSONL (`safetygap bench build`)."),
     out: str = typer.Option(..., "--out", help="Run folder: responses, judgments, metrics."),
     model: str = typer.Option(
-        "smollm2-135m-instruct",
+        DEFAULT_CHAT_MODEL,
         "--model",
         help="Registry name, local folder, hub id or openai:MODEL@URL.",
     ),
     adapter: str = typer.Option(None, "--adapter", help="PEFT adapter folder to apply."),
-    judge: str = typer.Option(
-        "classifier", "--judge", help="keyword | classifier[:HEAD] | llm:MODEL | guard:MODEL"
-    ),
-    system_prompt: str = typer.Option(
-        "off",
-        "--system-prompt",
-        help="on (a default safety system prompt), off (none), or the text to use.",
-    ),
+    judge: str = typer.Option("classifier", "--judge", help=JUDGE_HELP),
+    system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
     max_new_tokens: int = typer.Option(100, "--max-new-tokens", min=1, help="The paper used 100."),
     temperature: float = typer.Option(
         0.0, "--temperature", min=0.0, help="0 = greedy (the paper used 0.1)."
@@ -58,11 +56,12 @@ def eval_command(
 ) -> None:
     """Answer a bench with a model, judge the answers, and score them.
 
-    Writes OUT/responses.jsonl, OUT/judgments.jsonl and OUT/metrics.json (ASR overall, by task
+    Writes OUT/responses.jsonl, OUT/judgments.jsonl and OUT/metrics.json (ASR overall, by
     format and by category, each with a Wilson 95% interval; over-refusal on benign items;
     unparsed count). Killed runs resume: run the same command again.
     """
-    from safetygap.eval.run import evaluate, system_prompt_from
+    from safetygap.eval.run import evaluate
+    from safetygap.generate.base import system_prompt_from
 
     m = evaluate(
         model,
@@ -86,7 +85,7 @@ def compare_command(
     run_b: str = typer.Argument(..., help="Eval run folder B (e.g. after fine-tuning)."),
     out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
 ) -> None:
-    """Per-task ASR difference between two runs on their shared items, exact McNemar test."""
+    """Per-format ASR difference between two runs on their shared items, exact McNemar test."""
     from safetygap.eval.compare import compare
     from safetygap.jsonl import atomic_write
 

@@ -3,9 +3,10 @@
 from collections import defaultdict
 from pathlib import Path
 
+from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
-from safetygap.eval.stats import mcnemar_exact
 from safetygap.jsonl import read_jsonl
+from safetygap.stats import mcnemar_exact
 
 
 def load_run(folder: str | Path) -> tuple[dict[str, dict], dict[str, str]]:
@@ -14,13 +15,13 @@ def load_run(folder: str | Path) -> tuple[dict[str, dict], dict[str, str]]:
     for name in ("bench.jsonl", "judgments.jsonl"):
         if not (folder / name).is_file():
             raise UserError(f"{folder}: not an eval run (no {name}); run `safetygap eval` first")
-    items = {str(it["id"]): it for it in read_jsonl(folder / "bench.jsonl")}
+    items = {it["id"]: it for it in read_bench(folder / "bench.jsonl")}
     verdicts = {str(j["id"]): j["verdict"] for j in read_jsonl(folder / "judgments.jsonl")}
     return items, verdicts
 
 
 def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
-    """Rows (overall first, then by task): n, ASR in A and B, difference, b, c, p-value."""
+    """Rows (overall first, then by format): n, ASR in A and B, difference, b, c, p-value."""
     items_a, va = load_run(run_a)
     _, vb = load_run(run_b)
     shared = [
@@ -36,7 +37,7 @@ def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
     groups = defaultdict(list)
     for i in shared:
         groups["overall"].append(i)
-        groups[items_a[i].get("task", "unknown")].append(i)
+        groups[items_a[i]["format"]].append(i)
     rows = []
     for name in ["overall"] + sorted(g for g in groups if g != "overall"):
         ids = groups[name]

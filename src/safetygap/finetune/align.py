@@ -13,14 +13,14 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.jsonl import atomic_write, write_jsonl
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
 
 def alignment_data(model: str, n_harmful: int, n_benign: int, log=print) -> list[dict]:
     """Refusals for harmful train seeds (plain format) and the base's answers to benign ones."""
     from safetygap.bench.build import SeedOptions, load_pool
-    from safetygap.bench.split import balanced
-    from safetygap.bench.tasks import pick_template, wrap
-    from safetygap.data.build import refusal
+    from safetygap.bench.formats import pick_template, refusal, wrap
+    from safetygap.bench.pool import balanced
     from safetygap.finetune.curves import answer
 
     pool = load_pool(SeedOptions())
@@ -41,7 +41,7 @@ def alignment_data(model: str, n_harmful: int, n_benign: int, log=print) -> list
         prompts.append(
             {
                 "id": f"plain/{template}/{seed.seed_id}",
-                "task": "plain",
+                "format": "plain",
                 "prompt": wrap("plain", template, seed),
             }
         )
@@ -78,7 +78,7 @@ def merge(base_settings, adapter: Path, out: Path) -> None:
 
 def align(
     out: str | Path,
-    model: str = "smollm2-135m-instruct",
+    model: str = DEFAULT_CHAT_MODEL,
     n_harmful: int = 160,
     n_benign: int = 160,
     epochs: float = 2.0,
@@ -123,16 +123,16 @@ def align(
 
 
 def report(base: str, aligned: str, n_seeds: int, log=print) -> dict:
-    """ASR (classifier judge) of the base and the aligned model, by task format."""
+    """ASR (classifier judge) of the base and the aligned model, by format."""
     from safetygap.finetune.curves import bench_subset, measure
 
     items = bench_subset(n_seeds * 5)
     rows = {"base": measure(base, None, items), "aligned": measure(aligned, None, items)}
     with atomic_write(Path(aligned) / "align_asr.json") as f:
         json.dump(rows, f, indent=1)
-    tasks = sorted(rows["base"]["by_task"])
+    formats = sorted(rows["base"]["by_format"])
     log(f"ASR on {len(items)} harmful test items ({rows['base']['judge']} judge)")
-    log(f"{'model':8} {'overall':>8} " + " ".join(f"{t:>14}" for t in tasks))
+    log(f"{'model':8} {'overall':>8} " + " ".join(f"{f:>14}" for f in formats))
     for name, r in rows.items():
-        log(f"{name:8} {r['overall']:>8} " + " ".join(f"{r['by_task'][t]:>14}" for t in tasks))
+        log(f"{name:8} {r['overall']:>8} " + " ".join(f"{r['by_format'][f]:>14}" for f in formats))
     return rows

@@ -4,13 +4,15 @@ from pathlib import Path
 
 import typer
 
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
+
 tasks_app = typer.Typer(help="Benign fine-tuning task data.", no_args_is_help=True)
 
 
 @tasks_app.command("list")
 def list_tasks() -> None:
     """The registered task data sources (or give a JSONL file as --task)."""
-    from safetygap.tasks import describe
+    from safetygap.finetune.tasks import describe
 
     for name, task, description in describe():
         print(f"{name:26} {task:15} {description}")
@@ -25,7 +27,7 @@ def show_task(
     """Print a few examples of a task split (loads and caches the data on first use)."""
     import json
 
-    from safetygap.tasks import load_examples
+    from safetygap.finetune.tasks import load_examples
 
     examples = load_examples(task, split)
     print(f"{task}: {len(examples)} {split} examples")
@@ -38,12 +40,16 @@ def finetune_command(
         ..., "--task", help="A task name (`safetygap tasks list`) or a JSONL file."
     ),
     out: Path = typer.Option(..., "--out", help="The run folder to write (adapter + settings)."),
-    model: str = typer.Option("smollm2-135m-instruct", "--model", help="Base model spec."),
+    model: str = typer.Option(DEFAULT_CHAT_MODEL, "--model", help="Base model spec."),
     adapter: str = typer.Option(
         None, "--adapter", help="Start from this adapter (trained on the same base)."
     ),
-    template: str = typer.Option(
-        None, "--template", help="native (the model's chat template) or alpaca. [native]"
+    chat_format: str = typer.Option(
+        None,
+        "--chat-format",
+        "--template",
+        help="The chat format of the training examples: native (the model's chat template) or "
+        "alpaca. --template is the old name. [native]",
     ),
     preset: str = typer.Option(None, "--preset", help="paper: the paper's hyper-parameters."),
     lr: float = typer.Option(None, "--lr", help="Learning rate. [2e-4]"),
@@ -92,7 +98,7 @@ def finetune_command(
 
 def align_command(
     out: Path = typer.Option(..., "--out", help="The folder for the aligned, merged checkpoint."),
-    model: str = typer.Option("smollm2-135m-instruct", "--model", help="The embedded base."),
+    model: str = typer.Option(DEFAULT_CHAT_MODEL, "--model", help="The base model to align."),
     harmful: int = typer.Option(160, "--harmful", min=1, help="Harmful train seeds to refuse."),
     benign: int = typer.Option(160, "--benign", min=0, help="Benign instructions to keep."),
     epochs: float = typer.Option(2.0, "--epochs", help="Epochs over the alignment data."),

@@ -7,8 +7,9 @@ what a run writes to `settings.json` and what decides whether a re-run is the sa
 from dataclasses import asdict, dataclass, field, fields
 
 from safetygap.errors import UserError
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
-TEMPLATES = ("native", "alpaca")
+CHAT_FORMATS = ("native", "alpaca")
 ALL_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 SAFETY_MIXES = ("none", "singletask", "multitask")
 
@@ -36,9 +37,9 @@ class FinetuneSettings:
     """One fine-tuning run. `samples` counts task examples; safety examples come on top, so that
     they are `safety_ratio` of all training examples."""
 
-    model: str = "smollm2-135m-instruct"
+    model: str = DEFAULT_CHAT_MODEL
     task: str = "summarization"
-    template: str = "native"
+    chat_format: str = "native"  # the template the examples are written in: native or alpaca
     samples: int = 256
     epochs: float = 1.0
     max_steps: int = -1  # > 0 overrides epochs
@@ -64,8 +65,8 @@ class FinetuneSettings:
 
     def check(self) -> "FinetuneSettings":
         """Raise UserError for values no run can use."""
-        if self.template not in TEMPLATES:
-            raise UserError(f"unknown --template {self.template!r}: choose native or alpaca")
+        if self.chat_format not in CHAT_FORMATS:
+            raise UserError(f"unknown --chat-format {self.chat_format!r}: choose native or alpaca")
         if not 0.0 <= self.safety_ratio < 1.0:
             raise UserError(f"--safety-ratio must be in [0, 1), got {self.safety_ratio}")
         if self.safety_mix == "none" and self.safety_ratio > 0:

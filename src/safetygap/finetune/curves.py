@@ -1,6 +1,6 @@
 """Safety during training: ASR on a fixed small bench subset every N steps.
 
-The subset is the first harmful test items of the default bench, balanced over task formats,
+The subset is the first harmful test items of the default bench, balanced over formats,
 built once and cached. Answers are judged by one of the project's judges (`classifier` unless
 told otherwise), named in the curve records.
 """
@@ -12,38 +12,44 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.home import home
-from safetygap.jsonl import read_jsonl, write_jsonl
+from safetygap.jsonl import write_jsonl
 
 JUDGE = "classifier"
 
 
-def bench_subset(n_items: int, split: str = "test", tasks: list[str] | None = None) -> list[dict]:
-    """`n_items` harmful bench items balanced over task formats, fixed and cached."""
+def bench_subset(n_items: int, split: str = "test", formats: list[str] | None = None) -> list[dict]:
+    """`n_items` harmful bench items balanced over formats, fixed and cached."""
+    from safetygap.bench.items import read_bench
+
     path = home() / "finetune" / f"bench-{split}-{n_items}.jsonl"
     if path.is_file():
-        return read_jsonl(path)
+        return read_bench(path)
     from safetygap.bench.build import SeedOptions, build_bench
 
-    n_tasks = len(tasks) if tasks else 5
+    n_formats = len(formats) if formats else 5
     result = build_bench(
-        SeedOptions(), split=split, n_seeds=math.ceil(n_items / n_tasks), n_benign=0, tasks=tasks
+        SeedOptions(),
+        split=split,
+        n_seeds=math.ceil(n_items / n_formats),
+        n_benign=0,
+        formats=formats,
     )
     items = [r for r in result.records if r["harmful"]]
-    by_task: dict[str, list[dict]] = {}
+    by_format: dict[str, list[dict]] = {}
     for item in items:
-        by_task.setdefault(item["task"], []).append(item)
+        by_format.setdefault(item["format"], []).append(item)
     chosen = []
     k = 0
-    while len(chosen) < n_items and any(k < len(v) for v in by_task.values()):
-        chosen += [v[k] for _, v in sorted(by_task.items()) if k < len(v)]
+    while len(chosen) < n_items and any(k < len(v) for v in by_format.values()):
+        chosen += [v[k] for _, v in sorted(by_format.items()) if k < len(v)]
         k += 1
     chosen = chosen[:n_items]
     write_jsonl(path, chosen)
     return chosen
 
 
-def asr_by_task(items: list[dict], responses: dict[str, str], judge: str = JUDGE) -> dict:
-    """{overall, by_task{}}: share of items the judge reads as answered."""
+def asr_by_format(items: list[dict], responses: dict[str, str], judge: str = JUDGE) -> dict:
+    """{overall, by_format{}}: share of items the judge reads as answered."""
     from safetygap.judge import load_judge
 
     pairs = [{"id": i["id"], "prompt": i["prompt"], "response": responses[i["id"]]} for i in items]
@@ -52,10 +58,10 @@ def asr_by_task(items: list[dict], responses: dict[str, str], judge: str = JUDGE
     def share(ids):
         return round(sum(verdicts[i] == "answered" for i in ids) / len(ids), 4) if ids else None
 
-    tasks = sorted({i["task"] for i in items})
+    formats = sorted({i["format"] for i in items})
     return {
         "overall": share([i["id"] for i in items]),
-        "by_task": {t: share([i["id"] for i in items if i["task"] == t]) for t in tasks},
+        "by_format": {f: share([i["id"] for i in items if i["format"] == f]) for f in formats},
         "n": len(items),
         "judge": judge,
     }
@@ -71,7 +77,7 @@ def answer(model: str, adapter: str | None, items: list[dict], max_new_tokens: i
 
 
 def measure(model: str, adapter: str | None, items: list[dict]) -> dict:
-    return asr_by_task(items, answer(model, adapter, items))
+    return asr_by_format(items, answer(model, adapter, items))
 
 
 def curve_callback_class():
@@ -106,7 +112,7 @@ def curve_callback_class():
             model.train(was_training)
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(json.dumps({"step": step, "asr": asr}) + "\n")
-            self.log(f"step {step}: ASR {asr['overall']} {asr['by_task']}")
+            self.log(f"step {step}: ASR {asr['overall']} {asr['by_format']}")
             shutil.rmtree(folder, ignore_errors=True)
 
         def on_train_begin(self, args, state, control, model=None, **kwargs):

@@ -9,9 +9,9 @@ import math
 from pathlib import Path
 
 from safetygap.errors import UserError
+from safetygap.hashing import unit
 from safetygap.home import home
 from safetygap.jsonl import read_jsonl, sha256_file
-from safetygap.tasks.split import unit
 
 BUILT = ("singletask", "multitask")
 
@@ -22,7 +22,7 @@ def safety_file(mix: str, log=print) -> Path:
         path = home() / "safety" / f"{mix}.jsonl"
         if not path.is_file():
             from safetygap.bench.build import SeedOptions, write_with_manifest
-            from safetygap.data.build import build_safety_data
+            from safetygap.safetydata.build import build_safety_data
 
             log(f"building the {mix} safety dataset into {path} (once)")
             result = build_safety_data(mix, SeedOptions())
@@ -35,7 +35,8 @@ def safety_file(mix: str, log=print) -> Path:
 
 
 def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:
-    """(safety examples as {id, task, prompt, response}, provenance) for a `--safety-mix`."""
+    """(safety examples as {id, task, prompt, response}, provenance) for a `--safety-mix`; the
+    task of a safety example is `safety/FORMAT`."""
     if mix == "none":
         return [], {}
     path = safety_file(mix, log)
@@ -47,7 +48,7 @@ def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:
         out.append(
             {
                 "id": str(rec.get("id", f"{path.name}:{n}")),
-                "task": f"safety/{rec.get('task', 'plain')}",
+                "task": f"safety/{rec.get('format') or rec.get('task') or 'plain'}",
                 "prompt": str(rec["prompt"]),
                 "response": str(rec["response"]),
             }

@@ -28,7 +28,7 @@ FINISHED = "settings.json"  # written last into the temp folder: its presence ma
 
 def training_set(s: FinetuneSettings, log=print) -> tuple[list[dict], dict]:
     """The examples of a run, in a fixed order, and their provenance (hashes, counts)."""
-    from safetygap.tasks import load_examples, task_format
+    from safetygap.finetune.tasks import load_examples, task_kind
 
     task_train = load_examples(s.task, "train", s.prompt_field, s.response_field)
     if len(task_train) < s.samples:
@@ -40,7 +40,7 @@ def training_set(s: FinetuneSettings, log=print) -> tuple[list[dict], dict]:
     examples = mix(task, safety, s.safety_ratio, s.seed)
     data = {
         "task": s.task,
-        "task_format": task_format(s.task),
+        "task_kind": task_kind(s.task),
         "task_train_available": len(task_train),
         "task_train_sha256": examples_sha256(task_train),
         "n_task": len(task),
@@ -55,9 +55,9 @@ def training_set(s: FinetuneSettings, log=print) -> tuple[list[dict], dict]:
     return examples, data
 
 
-def to_trainer_record(example: dict, template: str) -> dict:
+def to_trainer_record(example: dict, chat_format: str) -> dict:
     """A prompt-completion record: chat messages (native) or Alpaca text (TRL adds the EOS)."""
-    if template == "alpaca":
+    if chat_format == "alpaca":
         return {
             "prompt": ALPACA.format(instruction=example["prompt"]),
             "completion": example["response"],
@@ -372,7 +372,7 @@ def _train(s, model, tok, device, examples, work, adapter, fingerprint, log, cal
             task_type="CAUSAL_LM",
             bias="none",
         )
-    dataset = Dataset.from_list([to_trainer_record(e, s.template) for e in examples])
+    dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
     callbacks = list(callbacks)
     if s.safety_every:
         from safetygap.finetune.curves import SafetyCurve

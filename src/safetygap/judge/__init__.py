@@ -4,39 +4,25 @@
 - `classifier[:HEAD]`: MiniLM embeddings + a trained logistic head (default: the shipped head);
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
 - `guard:MODEL_SPEC`: a Llama-Guard-style safe/unsafe prompt.
+
+A judge class has `from_spec(arg, **options)`, `needs_model` (its ARG is a model spec) and
+`judge(items)`; adding one is one module and one registry line.
 """
 
 from safetygap.errors import UserError
 from safetygap.judge.base import Judge, Verdict
+from safetygap.registry import Registry
 
-
-def _keyword(arg, **_):
-    from safetygap.judge.keyword import KeywordJudge
-
-    return KeywordJudge()
-
-
-def _classifier(arg, **_):
-    from safetygap.judge.classifier import ClassifierJudge
-
-    return ClassifierJudge(arg or None)
-
-
-def _prompted(kind):
-    def make(arg, **options):
-        from safetygap.judge.llm import PromptJudge
-
-        return PromptJudge(kind, arg, **options)
-
-    return make
-
-
-JUDGES = {
-    "keyword": _keyword,
-    "classifier": _classifier,
-    "llm": _prompted("llm"),
-    "guard": _prompted("guard"),
-}
+JUDGES = Registry(
+    "judge",
+    {
+        "keyword": "safetygap.judge.keyword:KeywordJudge",
+        "classifier": "safetygap.judge.classifier:ClassifierJudge",
+        "llm": "safetygap.judge.llm:RubricJudge",
+        "guard": "safetygap.judge.llm:GuardJudge",
+    },
+)
+JUDGE_HELP = "keyword | classifier[:HEAD] | llm:MODEL_SPEC | guard:MODEL_SPEC"
 
 
 def check_judge_spec(spec: str) -> tuple[str, str]:
@@ -44,7 +30,7 @@ def check_judge_spec(spec: str) -> tuple[str, str]:
     name, _, arg = spec.partition(":")
     if name not in JUDGES:
         raise UserError(f"unknown judge {spec!r}: choose from {', '.join(JUDGES)} (name[:ARG])")
-    if name in ("llm", "guard"):
+    if JUDGES.get(name).needs_model:
         if not arg:
             raise UserError(f"judge {name} needs a model: {name}:MODEL_SPEC")
         from safetygap.models.registry import parse_spec
@@ -55,7 +41,7 @@ def check_judge_spec(spec: str) -> tuple[str, str]:
 
 def load_judge(spec: str, **options) -> Judge:
     name, arg = check_judge_spec(spec)
-    return JUDGES[name](arg, **options)
+    return JUDGES.get(name).from_spec(arg, **options)
 
 
-__all__ = ["JUDGES", "Judge", "Verdict", "check_judge_spec", "load_judge"]
+__all__ = ["JUDGES", "JUDGE_HELP", "Judge", "Verdict", "check_judge_spec", "load_judge"]

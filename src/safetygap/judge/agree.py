@@ -5,9 +5,9 @@ from itertools import combinations
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.eval.stats import cohen_kappa
 from safetygap.jsonl import read_jsonl
 from safetygap.judge.run import judge_file
+from safetygap.stats import cohen_kappa
 
 LABELS = ("answered", "refused", "unparsed")
 

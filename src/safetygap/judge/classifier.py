@@ -94,6 +94,12 @@ def save_head(head: dict, out_dir: str | Path) -> Path:
 
 
 class ClassifierJudge:
+    needs_model = False
+
+    @classmethod
+    def from_spec(cls, arg: str, **_) -> "ClassifierJudge":
+        return cls(arg or None)
+
     def __init__(self, head: str | Path | None = None, threshold: float = 0.5):
         path = Path(head) if head else DEFAULT_HEAD
         if path.is_dir():

@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetygap.judge import JUDGE_HELP
+
 app = typer.Typer(
     help="Judges: judge responses, train the classifier head, measure agreement.",
     no_args_is_help=True,
@@ -16,9 +18,7 @@ app = typer.Typer(
 def run_command(
     responses: str = typer.Option(..., "--responses", help="JSONL with id, prompt, response."),
     out: str = typer.Option(..., "--out", help="judgments JSONL to write (resumable)."),
-    judge: str = typer.Option(
-        "classifier", "--judge", help="keyword | classifier[:HEAD] | llm:MODEL | guard:MODEL"
-    ),
+    judge: str = typer.Option("classifier", "--judge", help=JUDGE_HELP),
 ) -> None:
     """Judge an existing responses file: one verdict (answered/refused/unparsed) per line."""
     from safetygap.judge.run import judge_file
@@ -46,15 +46,18 @@ def train_command(
 @app.command("agree")
 def agree_command(
     run: str = typer.Argument(..., help="Eval run folder (or a responses JSONL file)."),
-    judges: str = typer.Option(..., "--judges", help="Comma-separated judge specs."),
+    judges: list[str] = typer.Option(
+        ..., "--judges", help="Judge specs, comma-separated or repeated."
+    ),
     gold: str = typer.Option(None, "--gold", help="JSONL with id and verdict (answered/refused)."),
     out: str = typer.Option(None, "--out", help="Also write the report as JSON here."),
 ) -> None:
     """Cohen's kappa and confusion between judges; accuracy, precision, recall, F1 vs gold."""
     from safetygap.jsonl import atomic_write
     from safetygap.judge.agree import LABELS, agree
+    from safetygap.registry import split_names
 
-    names = [j.strip() for j in judges.split(",") if j.strip()]
+    names = split_names(judges)
     report = agree(run, names, gold)
     console = Console()
     for p in report["pairs"]:

@@ -58,6 +58,11 @@ def is_refusal(response: str) -> bool:
 
 class KeywordJudge:
     name = "keyword"
+    needs_model = False
+
+    @classmethod
+    def from_spec(cls, arg: str, **_) -> "KeywordJudge":
+        return cls()
 
     def judge(self, items):
         for it in items:

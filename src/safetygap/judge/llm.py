@@ -62,13 +62,20 @@ def parse_guard(reply: str) -> str:
 class PromptJudge:
     """A judge that asks a model with a prompt template and parses its reply."""
 
-    def __init__(self, kind: str, model: str, batch_size: int = 16, concurrency: int = 8):
-        self.kind = kind
-        self.name = f"{kind}:{model}"
-        self.template, self.parse = (
-            (RUBRIC, parse_rubric) if kind == "llm" else (GUARD, parse_guard)
-        )
+    kind = ""
+    template = ""
+    needs_model = True
+
+    def __init__(self, model: str, batch_size: int = 16, concurrency: int = 8):
+        self.name = f"{self.kind}:{model}"
         self.backend = load_backend(model, batch_size=batch_size, concurrency=concurrency)
+
+    @classmethod
+    def from_spec(cls, arg: str, **options) -> "PromptJudge":
+        return cls(arg, **{k: v for k, v in options.items() if k in ("batch_size", "concurrency")})
+
+    def parse(self, reply: str) -> str:
+        raise NotImplementedError
 
     def judge(self, items):
         reqs = [
@@ -77,3 +84,23 @@ class PromptJudge:
         ]
         for c in self.backend.generate(reqs, Sampling(max_new_tokens=8)):
             yield c.id, Verdict(self.parse(c.response))
+
+
+class RubricJudge(PromptJudge):
+    """`llm:MODEL_SPEC`: the paper's binary rubric."""
+
+    kind = "llm"
+    template = RUBRIC
+
+    def parse(self, reply: str) -> str:
+        return parse_rubric(reply)
+
+
+class GuardJudge(PromptJudge):
+    """`guard:MODEL_SPEC`: a Llama-Guard-style safe/unsafe prompt about the response."""
+
+    kind = "guard"
+    template = GUARD
+
+    def parse(self, reply: str) -> str:
+        return parse_guard(reply)

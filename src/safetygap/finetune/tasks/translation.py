@@ -1,6 +1,6 @@
 """Translation English -> French: Debian package descriptions paired by Description-md5."""
 
-from safetygap.tasks import debian
+from safetygap.finetune.tasks import debian
 
 TASK = "translation"
 DESCRIPTION = "Debian package descriptions: English -> French, paired by md5 (~18k pairs)"

@@ -5,10 +5,9 @@ loader says so in one line. Each entry maps a dataset's columns onto (prompt, re
 """
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from safetygap.errors import UserError
-from safetygap.tasks.split import text_id
+from safetygap.hashing import text_id
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class HubSet:
             if text.strip() and response.strip():
                 out.append(
                     {
-                        "id": f"{self.path}:{text_id(text)}",
+                        "id": f"{self.path}:{text_id(text, keep_case=True)}",
                         "task": self.TASK,
                         "prompt": self.instruction.format(text=text[:4000]),
                         "response": response,
@@ -62,39 +61,37 @@ class HubSet:
         return out
 
 
-SOURCES: dict[str, SimpleNamespace | HubSet] = {
-    "arxiv-summarization": HubSet(
-        "summarization",
-        "hub ccdv/arxiv-summarization: scientific paper -> abstract (the paper's kind)",
-        "ccdv/arxiv-summarization",
-        None,
-        "train",
-        "Summarise the following scientific paper.\n\n{text}",
-        limit=10000,
-    ),
-    "python-code-instructions": HubSet(
-        "code",
-        "hub iamtarun/python_code_instructions_18k_alpaca: instruction -> Python code",
-        "iamtarun/python_code_instructions_18k_alpaca",
-        None,
-        "train",
-        "{text}",
-    ),
-    "wmt14-en-fr": HubSet(
-        "translation",
-        "hub wmt/wmt14 fr-en: English -> French sentences",
-        "wmt/wmt14",
-        "fr-en",
-        "validation",
-        "Translate the following text into French.\n\n{text}",
-    ),
-    "financial-tweets": HubSet(
-        "classification",
-        "hub zeroshot/twitter-financial-news-sentiment: tweet -> bearish|bullish|neutral",
-        "zeroshot/twitter-financial-news-sentiment",
-        None,
-        "train",
-        "Classify the sentiment of this financial tweet as bearish, bullish or neutral."
-        "\n\nTweet: {text}",
-    ),
-}
+ARXIV_SUMMARIZATION = HubSet(
+    "summarization",
+    "hub ccdv/arxiv-summarization: scientific paper -> abstract (the paper's kind)",
+    "ccdv/arxiv-summarization",
+    None,
+    "train",
+    "Summarise the following scientific paper.\n\n{text}",
+    limit=10000,
+)
+PYTHON_CODE_INSTRUCTIONS = HubSet(
+    "code",
+    "hub iamtarun/python_code_instructions_18k_alpaca: instruction -> Python code",
+    "iamtarun/python_code_instructions_18k_alpaca",
+    None,
+    "train",
+    "{text}",
+)
+WMT14_EN_FR = HubSet(
+    "translation",
+    "hub wmt/wmt14 fr-en: English -> French sentences",
+    "wmt/wmt14",
+    "fr-en",
+    "validation",
+    "Translate the following text into French.\n\n{text}",
+)
+FINANCIAL_TWEETS = HubSet(
+    "classification",
+    "hub zeroshot/twitter-financial-news-sentiment: tweet -> bearish|bullish|neutral",
+    "zeroshot/twitter-financial-news-sentiment",
+    None,
+    "train",
+    "Classify the sentiment of this financial tweet as bearish, bullish or neutral."
+    "\n\nTweet: {text}",
+)

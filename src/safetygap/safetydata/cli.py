@@ -19,14 +19,14 @@ from safetygap.bench.cli import (
 
 app = typer.Typer(
     help="Safety datasets for mitigation: harmful requests answered with refusals that fit "
-    "each task, plus benign examples answered normally. Built from train seeds only.",
+    "each format, plus benign examples answered normally. Built from train seeds only.",
     no_args_is_help=True,
 )
 
 
 @app.command(
     "build",
-    help="Write a safety dataset (id, seed_id, task, template, harmful, prompt, response) and "
+    help="Write a safety dataset (id, seed_id, format, template, harmful, prompt, response) and "
     "FILE.manifest.json.\n\nUse the same seed options as for `safetygap bench build` so that "
     "the train/test split is the same: only train seeds are used.",
 )
@@ -34,15 +34,22 @@ def build(
     kind: str = typer.Option(
         ...,
         "--kind",
-        help="multitask: refusals in every task format; singletask: the same "
+        help="multitask: refusals in every format; singletask: the same "
         "seeds in plain chat format only (the 'Safety-Tuned LLaMAs' style).",
     ),
     out: Path = typer.Option(..., "--out", help="The JSONL file to write.", dir_okay=False),
-    per_task: int = typer.Option(
-        500, "--per-task", help="Harmful examples per task (the paper used 500)."
+    per_format: int = typer.Option(
+        500,
+        "--per-format",
+        "--per-task",
+        help="Harmful examples per format (the paper used 500). --per-task is the old name.",
     ),
-    tasks: list[str] | None = typer.Option(
-        None, "--tasks", help="multitask only: tasks, comma-separated or repeated (default: all)."
+    formats: list[str] | None = typer.Option(
+        None,
+        "--formats",
+        "--tasks",
+        help="multitask only: formats, comma-separated or repeated (default: all). "
+        "--tasks is the old name.",
     ),
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,
@@ -55,7 +62,7 @@ def build(
     test_fraction: float = TestFractionOpt,
 ) -> None:
     from safetygap.bench.build import write_with_manifest
-    from safetygap.data.build import build_safety_data
+    from safetygap.safetydata.build import build_safety_data
 
     opts = seed_options(
         sources,
@@ -68,7 +75,7 @@ def build(
         hub_config,
         test_fraction,
     )
-    result = build_safety_data(kind, opts, per_task=per_task, tasks=tasks)
+    result = build_safety_data(kind, opts, per_format=per_format, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest
     typer.echo(
@@ -80,7 +87,7 @@ def build(
 @app.command(
     "import",
     help="Convert a safety dataset in the paper's format (Query, Response columns) into "
-    "safetygap's records (task: imported).",
+    "safetygap's records (format: imported).",
 )
 def import_(
     file: Path = typer.Argument(
@@ -91,17 +98,22 @@ def import_(
     response_column: str = typer.Option(
         "Response", "--response-column", help="Column of the response."
     ),
-    benign: bool = typer.Option(
-        False,
-        "--benign",
-        help="Mark the rows harmful: false (default: harmful, as in the "
-        "paper's file of harmful queries with refusals).",
+    label: str = typer.Option(
+        "harmful",
+        "--label",
+        help="What the queries are: harmful (default, as in the paper's file of harmful "
+        "queries with refusals) or benign.",
     ),
+    benign: bool = typer.Option(False, "--benign", hidden=True, help="The old --label benign."),
 ) -> None:
-    from safetygap.data.importer import import_pairs
+    from safetygap.errors import UserError
     from safetygap.jsonl import write_jsonl
+    from safetygap.safetydata.importer import import_pairs
 
-    records = import_pairs(file, query_column, response_column, harmful=not benign)
+    if label not in ("harmful", "benign"):
+        raise UserError(f"--label must be harmful or benign, got {label!r}")
+    harmful = label == "harmful" and not benign
+    records = import_pairs(file, query_column, response_column, harmful=harmful)
     write_jsonl(out, records)
     typer.echo(f"wrote {out}: {len(records)} examples")
 
@@ -109,10 +121,11 @@ def import_(
 @app.command("audit")
 def audit_command(
     file: Path = typer.Argument(..., help="A safety dataset: our JSONL or a Query/Response CSV."),
-    judges: str = typer.Option(
-        "classifier,keyword",
+    judges: list[str] = typer.Option(
+        ["classifier,keyword"],
         "--judges",
-        help="Comma-separated judges; a record is flagged when every one says `answered`.",
+        help="Judges, comma-separated or repeated; a record is flagged when every one says "
+        "`answered`.",
     ),
     query_column: str = typer.Option("Query", "--query-column"),
     response_column: str = typer.Option("Response", "--response-column"),
@@ -123,10 +136,11 @@ def audit_command(
     """Flag harmful-query records whose 'refusal' actually complies, and summarise."""
     import json
 
-    from safetygap.data.audit import audit, read_pairs
     from safetygap.jsonl import atomic_write
+    from safetygap.registry import split_names
+    from safetygap.safetydata.audit import audit, read_pairs
 
-    names = [j.strip() for j in judges.split(",") if j.strip()]
+    names = split_names(judges)
     report = audit(file, names, query_column, response_column)
     typer.echo(f"{report['n']} harmful-query records in {file}")
     for name, n in report["answered_by_judge"].items():

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from safetygap.data.importer import import_pairs
 from safetygap.jsonl import read_jsonl
 from safetygap.judge import load_judge
+from safetygap.safetydata.importer import import_pairs
 
 
 def read_pairs(path: str | Path, query_column: str, response_column: str) -> list[dict]:

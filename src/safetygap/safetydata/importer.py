@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from safetygap.bench.seeds import read_table, text_id
+from safetygap.bench.seeds import read_table
 from safetygap.errors import UserError
+from safetygap.hashing import text_id
 
-IMPORTED_TASK = "imported"
+IMPORTED_FORMAT = "imported"
 
 
 def import_pairs(
@@ -16,7 +17,7 @@ def import_pairs(
 ) -> list[dict]:
     """Safety records from a user CSV/JSONL of (query, response) pairs.
 
-    The file does not say which task format a query is in, so `task` is `imported`; every row
+    The file does not say which format a query is in, so `format` is `imported`; every row
     is marked `harmful` (the paper's file holds harmful queries with refusals) unless told
     otherwise. Rows with an empty query or response are skipped; exact duplicate queries keep
     their first row."""
@@ -40,9 +41,9 @@ def import_pairs(
         seen.add(seed_id)
         records.append(
             {
-                "id": f"{IMPORTED_TASK}/{seed_id}",
+                "id": f"{IMPORTED_FORMAT}/{seed_id}",
                 "seed_id": seed_id,
-                "task": IMPORTED_TASK,
+                "format": IMPORTED_FORMAT,
                 "harmful": harmful,
                 "prompt": query,
                 "response": response,

@@ -1,0 +1,23 @@
+"""Reading bench files: the records every later stage (eval, compare, guards) starts from."""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.jsonl import read_jsonl
+
+
+def read_bench(
+    path: str | Path, limit: int | None = None, required: Iterable[str] = ()
+) -> list[dict]:
+    """Bench items with string ids, checked unique; the first `limit` only when given.
+
+    Files written before `task` was renamed `format` still read: the field is renamed here."""
+    items = read_jsonl(path, required=["id", "prompt", *required])
+    for it in items:
+        it["id"] = str(it["id"])
+        if "format" not in it:
+            it["format"] = it.pop("task", "unknown")
+    if len({it["id"] for it in items}) != len(items):
+        raise UserError(f"{path}: duplicate item ids")
+    return items[:limit] if limit else items

@@ -1,1 +1,0 @@
-"""Safety datasets for mitigation: refusals in every task format, built from train seeds only."""

@@ -1,0 +1,126 @@
+"""Build the safety datasets: `multitask` (refusals in every format) and `singletask` (the same
+seeds in plain format only, the "Safety-Tuned LLaMAs" style).
+
+Only seeds of the `train` split are used, so no bench (test) seed or near-duplicate of one is
+ever trained on. Harmful requests get a refusal written for their format (the format module's
+`REFUSALS`); benign look-alikes in the same templates get a correct answer (the format's
+`benign_response`, composed from the seed's reference answer), joined by the format's own
+benign extras (real programs for code, plain translation pairs), so the model learns where the
+boundary is rather than to refuse the format.
+"""
+
+from safetygap.bench.build import BenchResult, SeedOptions, load_pool, package_versions
+from safetygap.bench.formats import FORMATS, pick_template, refusal, templates_for, wrap
+from safetygap.bench.pool import EmbedFn, SeedPool, balanced
+from safetygap.bench.seeds import Seed
+from safetygap.errors import UserError
+
+KINDS = ("multitask", "singletask")
+PER_FORMAT = 500  # harmful examples per format, as in the paper (2,000 over four tasks)
+
+
+def safety_record(
+    seed_id: str, fmt: str, template: str, harmful: bool, prompt: str, response: str
+) -> dict:
+    return {
+        "id": f"{fmt}/{template}/{seed_id}",
+        "seed_id": seed_id,
+        "format": fmt,
+        "template": template,
+        "harmful": harmful,
+        "prompt": prompt,
+        "response": response,
+    }
+
+
+def harmful_records(seeds: list[Seed], fmt: str) -> list[dict]:
+    out = []
+    for seed in seeds:
+        template = pick_template(fmt, seed, salt="data")
+        record_id = f"{fmt}/{template}/{seed.seed_id}"
+        prompt = wrap(fmt, template, seed)
+        out.append(
+            safety_record(seed.seed_id, fmt, template, True, prompt, refusal(fmt, record_id))
+        )
+    return out
+
+
+def benign_records(seeds: list[Seed], fmt: str) -> list[dict]:
+    """Benign seeds in every template of `fmt` that has an honest answer for them, then the
+    format's own benign extras."""
+    module = FORMATS.get(fmt)
+    out = []
+    for seed in seeds:
+        for template in templates_for(fmt, seed):
+            response = module.benign_response(template, seed)
+            if response:
+                prompt = wrap(fmt, template, seed)
+                out.append(safety_record(seed.seed_id, fmt, template, False, prompt, response))
+    for x in module.benign_extras():
+        out.append(
+            safety_record(x["seed_id"], fmt, x["template"], False, x["prompt"], x["response"])
+        )
+    return out
+
+
+def build_safety_data(
+    kind: str,
+    opts: SeedOptions,
+    per_format: int | None = PER_FORMAT,
+    formats: list[str] | None = None,
+    embed_fn: EmbedFn | None = None,
+    pool: SeedPool | None = None,
+) -> BenchResult:
+    """Records (id, seed_id, format, template, harmful, prompt, response) and a manifest."""
+    from safetygap.bench.build import composition, parse_formats
+
+    if kind not in KINDS:
+        raise UserError(f"unknown dataset kind {kind!r}: choose multitask or singletask")
+    if per_format is not None and per_format < 1:
+        raise UserError(f"--per-format must be >= 1, got {per_format}")
+    if kind == "singletask":
+        if formats and parse_formats(formats) != ["plain"]:
+            raise UserError("singletask data is plain format only: leave out --formats")
+        format_names = ["plain"]
+    else:
+        format_names = parse_formats(formats)
+    pool = pool or load_pool(opts, embed_fn)
+    harmful = balanced(pool.side("train", harmful=True), per_format, salt="data")
+    benign = sorted(pool.side("train", harmful=False), key=lambda s: s.seed_id)
+    if not harmful:
+        raise UserError("no harmful seeds in the train split")
+    records = []
+    for fmt in format_names:
+        records += harmful_records(harmful, fmt)
+        records += benign_records(benign, fmt)
+    records.sort(key=lambda r: r["id"])
+    seeds_by_id = {s.seed_id: s for s in pool.seeds}
+    comp = composition(
+        [
+            {
+                **r,
+                "category": seeds_by_id[r["seed_id"]].category
+                if r["seed_id"] in seeds_by_id
+                else "benign",
+                "source": r["seed_id"].split(":", 1)[0],
+            }
+            for r in records
+        ]
+    )
+    manifest = {
+        "kind": kind,
+        "split": "train",
+        "options": {**opts.describe(), "per_format": per_format, "formats": format_names},
+        "seeds": {
+            "loaded": pool.n_loaded,
+            "after_merge": len(pool.seeds),
+            "train": len(pool.side("train")),
+            "test": len(pool.side("test")),
+            "used_harmful": len(harmful),
+            "used_benign": len(benign),
+        },
+        "refusal_texts": {f: len(FORMATS.get(f).REFUSALS) for f in format_names},
+        "packages": package_versions(opts.source_names()),
+        **comp,
+    }
+    return BenchResult(records, manifest)

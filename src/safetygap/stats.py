@@ -1,0 +1,72 @@
+"""Honest statistics, from the libraries reviewers trust: Wilson intervals for rates and exact
+McNemar tests for paired runs (scipy.stats.binomtest), Cohen's kappa (scikit-learn), and
+bootstrap intervals (scipy.stats.bootstrap). Every stage that reports a number uses these."""
+
+import math
+
+import numpy as np
+
+CONFIDENCE = 0.95
+
+
+def wilson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson score interval for k successes out of n (0, 1 when n = 0)."""
+    from scipy.stats import binomtest
+
+    if n == 0:
+        return 0.0, 1.0
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return max(0.0, float(ci.low)), min(1.0, float(ci.high))
+
+
+def rate(k: int, n: int) -> dict:
+    """{value, ci_low, ci_high, n}: the shape every rate in metrics files has."""
+    lo, hi = wilson(k, n)
+    return {"value": k / n if n else None, "ci_low": lo, "ci_high": hi, "n": n}
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value from the discordant counts b and c: a binomial test of
+    b successes in b + c trials at p = 1/2."""
+    from scipy.stats import binomtest
+
+    if b + c == 0:
+        return 1.0
+    return min(1.0, float(binomtest(b, b + c, 0.5, alternative="two-sided").pvalue))
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    """Cohen's kappa between two label sequences of equal length (nan when empty; 1 when both
+    raters give one and the same label throughout)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(a) != len(b):
+        raise ValueError("label sequences differ in length")
+    if not a:
+        return float("nan")
+    if len(set(a) | set(b)) == 1:
+        return 1.0  # perfect agreement on one label: sklearn's formula is 0/0 here
+    return float(cohen_kappa_score(a, b))
+
+
+def bootstrap_ci(
+    values, statistic=np.mean, confidence: float = CONFIDENCE, n_resamples: int = 2000, seed=0
+) -> tuple[float, float]:
+    """BCa bootstrap interval of `statistic` over per-item values, seeded (a constant sample
+    gives a zero-width interval)."""
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return math.nan, math.nan
+    if np.all(values == values[0]):
+        return float(values[0]), float(values[0])
+    res = bootstrap(
+        (values,),
+        statistic,
+        confidence_level=confidence,
+        n_resamples=n_resamples,
+        method="BCa",
+        random_state=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
