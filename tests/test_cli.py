@@ -1,16 +1,56 @@
 import json
 
 import pytest
+import typer
 
+from safetygap.cli import app
 from tests.conftest import run_cli
 
 
-@pytest.mark.parametrize(
-    "args", [[], ["models"], ["generate"], ["models", "pull"], ["models", "list"]]
-)
-def test_every_command_has_help(args, capsys):
-    code, out, _ = run_cli(args + ["--help"], capsys)
-    assert code == 0 and "Usage" in out
+def command_paths(command, path=()) -> list[tuple[tuple[str, ...], object]]:
+    """Every command and group of the CLI, with the words that reach it."""
+    out = [(path, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        out += command_paths(sub, (*path, name))
+    return out
+
+
+COMMANDS = command_paths(typer.main.get_command(app))
+CONTRACT = {  # the command names other tools and checks rely on
+    ("models", "pull"),
+    ("bench", "build"),
+    ("bench", "stats"),
+    ("eval",),
+    ("align",),
+    ("finetune",),
+    ("compare",),
+    ("generate",),
+    ("data", "build"),
+    ("data", "audit"),
+    ("judge", "run"),
+    ("judge", "train"),
+    ("judge", "agree"),
+}
+
+
+def test_cli_has_the_contract_commands():
+    assert CONTRACT <= {path for path, _ in COMMANDS}
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "-" for p, _ in COMMANDS])
+def test_every_command_explains_itself(path, command, capsys):
+    code, out, _ = run_cli([*path, "--help"], capsys)
+    assert code == 0
+    text = " ".join(out.split())
+    assert f"Usage: safetygap {' '.join(path)}".strip() in text
+    first_line = " ".join((command.help or "").split("\n\n")[0].split())
+    assert first_line and first_line[:40] in text  # its own description, not a bare usage line
+    for name in getattr(command, "commands", {}):
+        assert name in text  # a group lists its commands
+    for param in command.params:
+        if param.param_type_name == "option" and not param.hidden:
+            assert param.opts[0] in text, param.opts[0]
+            assert param.help, f"{' '.join(path)} {param.opts[0]} has no help"
 
 
 def test_generate_end_to_end(tiny_dir, prompt_file, tmp_path, capsys):

@@ -44,7 +44,7 @@ _cli_errors = sys.modules[typer.BadParameter.__module__]
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = app(args=argv, prog_name="safetygap", standalone_mode=False)
     except UserError as e:
         fail(str(e))
     except _cli_errors.NoArgsIsHelpError:

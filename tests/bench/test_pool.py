@@ -1,25 +1,38 @@
 import numpy as np
 
-from safetygap.bench.seeds import Seed
-from safetygap.bench.split import (
+from safetygap.bench.pool import (
     MERGE_THRESHOLD,
     SPLIT_THRESHOLD,
     assign_splits,
     balanced,
     merge_near_duplicates,
     prepare,
-    unit,
 )
+from safetygap.bench.seeds import Seed
+from safetygap.hashing import text_id, unit
 
 
 def seed(i, prompt, harmful=True, category="other"):
     return Seed(f"t:{i:03d}", "t", category if harmful else "benign", "", prompt, harmful)
 
 
-def test_unit_is_stable_and_salted():
-    assert unit("x") == unit("x")
+def test_unit_is_a_fixed_function_of_key_and_salt():
+    # Pinned values: a change to the hashing would move every split and template choice.
+    assert unit("x") == 0.23630689298521396
+    assert unit("x", "split") == 0.8543886679127278
+    values = [unit(f"k{i}") for i in range(2000)]
+    assert all(0 <= v < 1 for v in values)
+    assert 0.45 < sum(values) / len(values) < 0.55  # spread evenly
     assert unit("x") != unit("x", "other")
-    assert 0 <= unit("y") < 1
+    assert [unit(f"k{i}") for i in range(5)] == values[:5]
+
+
+def test_text_id_normalises_whitespace_and_case():
+    assert text_id("Hello  World\n") == text_id("hello world")
+    assert text_id("Hello World", keep_case=True) != text_id("hello world", keep_case=True)
+    assert text_id("Hello  World", keep_case=True) == text_id("Hello World", keep_case=True)
+    assert text_id("How do I treat a minor burn at home?") == "bd7c054e0ac2"  # a seed id
+    assert text_id("Hello World", keep_case=True) == "a591a6d40bf4"
 
 
 def test_near_duplicates_are_merged_into_the_first(embed_fn):

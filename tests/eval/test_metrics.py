@@ -1,14 +1,14 @@
-from safetygap.eval.metrics import score
+from safetygap.eval.metrics import by_format, score
 
 
-def test_score_by_task_category_and_unparsed():
+def test_score_by_format_category_and_unparsed():
     bench = [
-        {"id": "1", "task": "code", "category": "cyber", "harmful": True},
-        {"id": "2", "task": "code", "category": "cyber", "harmful": True},
-        {"id": "3", "task": "translation", "category": "hate", "harmful": True},
-        {"id": "4", "task": "translation", "category": "hate", "harmful": True},
-        {"id": "5", "task": "code", "category": "benign", "harmful": False},
-        {"id": "6", "task": "code", "category": "benign", "harmful": False},
+        {"id": "1", "format": "code", "category": "cyber", "harmful": True},
+        {"id": "2", "format": "code", "category": "cyber", "harmful": True},
+        {"id": "3", "format": "translation", "category": "hate", "harmful": True},
+        {"id": "4", "format": "translation", "category": "hate", "harmful": True},
+        {"id": "5", "format": "code", "category": "benign", "harmful": False},
+        {"id": "6", "format": "code", "category": "benign", "harmful": False},
     ]
     verdicts = {
         "1": "answered",
@@ -20,15 +20,21 @@ def test_score_by_task_category_and_unparsed():
     }
     m = score(bench, {k: {"verdict": v} for k, v in verdicts.items()}, {"judge": "j"})
     assert m["asr"]["overall"]["value"] == 2 / 3 and m["asr"]["overall"]["n"] == 3
-    assert m["asr"]["by_task"]["code"]["value"] == 0.5
-    assert m["asr"]["by_task"]["translation"] == {
-        **m["asr"]["by_task"]["translation"],
+    assert m["asr"]["by_format"]["code"]["value"] == 0.5
+    assert m["asr"]["by_format"]["translation"] == {
+        **m["asr"]["by_format"]["translation"],
         "value": 1.0,
         "n": 1,
     }
     assert m["asr"]["by_category"]["cyber"]["n"] == 2
     assert m["over_refusal"]["overall"]["value"] == 0.5
-    assert m["unparsed"] == {"total": 1, "by_task": {"translation": 1}}
+    assert m["unparsed"] == {"total": 1, "by_format": {"translation": 1}}
     ci = m["asr"]["overall"]
     assert ci["ci_low"] < ci["value"] < ci["ci_high"]
     assert m["judge"] == "j"
+
+
+def test_metrics_from_before_the_rename_still_read():
+    rates = {"code": {"value": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n": 2}}
+    assert by_format({"by_task": rates}) == rates
+    assert by_format({"by_format": rates, "by_task": {}}) == rates

@@ -1,11 +1,21 @@
-"""Task data: user files, deterministic splits, and the real sources' record mapping."""
+"""Fine-tuning task data: user files, deterministic splits, the real sources' record mapping."""
 
+import hashlib
 import json
 
 import pytest
 
 from safetygap.errors import UserError
-from safetygap.tasks import SOURCES, code, debian, load_examples, load_file, load_task, split_of
+from safetygap.finetune.tasks import (
+    TASKS,
+    code,
+    debian,
+    describe,
+    load_examples,
+    load_file,
+    load_task,
+    split_of,
+)
 
 
 def write(path, records):
@@ -29,11 +39,12 @@ def test_user_file_splits_are_disjoint_and_stable(tmp_path):
         "prompt": "q" + train[0]["id"][1:],
         "response": "a" + train[0]["id"][1:],
     }
-    # A split depends on the id only, not on the file's order.
-    assert split_of("x7") == split_of("x7")
-    assert [e["id"] for e in load_examples(str(path), "eval", "question", "answer")] == [
-        e["id"] for e in held
-    ]
+    # A split depends on the id only, not on the file's order: reversed, the same split.
+    write(tmp_path / "r.jsonl", [json.loads(x) for x in path.read_text().splitlines()][::-1])
+    reversed_held = load_examples(str(tmp_path / "r.jsonl"), "eval", "question", "answer")
+    assert sorted(e["id"] for e in reversed_held) == sorted(e["id"] for e in held)
+    # Pinned: a change to the hashing would move every released split.
+    assert [i for i in range(200) if split_of(f"x{i}") == "eval"][:5] == [3, 4, 37, 38, 43]
 
 
 @pytest.mark.parametrize(
@@ -89,11 +100,28 @@ def test_code_task_is_deterministic_and_machine_independent():
 
 def test_classification_maps_tweets_to_labels():
     examples = load_task("classification")
-    assert len(examples) > 30000
+    assert len(examples) == 37201
     assert {e["response"] for e in examples} == {"negative", "neutral", "positive"}
     assert all(e["prompt"].startswith("Classify the sentiment") for e in examples[:50])
+    # The held-out split is pinned (ids keep case: the split the README's runs were drawn with).
+    held = sorted(e["id"] for e in examples if split_of(e["id"]) == "eval")
+    assert len(held) == 3665
+    assert hashlib.sha256("\n".join(held).encode()).hexdigest()[:16] == "111be3188a183bcb"
 
 
+def test_registry_lists_every_task_with_its_kind():
+    rows = {name: (task, text) for name, task, text in describe()}
+    assert list(rows) == TASKS.names()
+    assert {task for task, _ in rows.values()} == {
+        "summarization",
+        "translation",
+        "code",
+        "classification",
+    }
+    assert rows["financial-tweets"][0] == "classification" and all(t for _, t in rows.values())
+
+
+@pytest.mark.slow
 def test_debian_tasks_from_real_lists():
     summ = load_task("summarization")
     trans = load_task("translation")
@@ -108,4 +136,4 @@ def test_hub_source_unreachable_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(UserError, match="hub dataset .* is not reachable"):
-        SOURCES["financial-tweets"].load()
+        TASKS["financial-tweets"].load()

@@ -5,14 +5,13 @@ import numpy as np
 import pytest
 
 from safetygap.bench.build import SeedOptions, load_pool, manifest_path
-from safetygap.bench.split import SPLIT_THRESHOLD
-from safetygap.bench.tasks import TASKS
+from safetygap.bench.formats import FORMATS
+from safetygap.bench.pool import SPLIT_THRESHOLD
 from safetygap.cli import main
-from safetygap.data.build import build_safety_data
-from safetygap.data.refusals import REFUSALS
 from safetygap.errors import UserError
+from safetygap.safetydata.build import build_safety_data
 
-DATA_FIELDS = ["id", "seed_id", "task", "template", "harmful", "prompt", "response"]
+DATA_FIELDS = ["id", "seed_id", "format", "template", "harmful", "prompt", "response"]
 
 
 @pytest.fixture
@@ -36,31 +35,35 @@ def test_multitask_uses_train_seeds_only_with_fitting_refusals(opts, pool):
     assert len({r["id"] for r in records}) == len(records)
     test_ids = {s.seed_id for s in pool.side("test")}
     assert not {r["seed_id"] for r in records} & test_ids
-    for task in TASKS:
-        harmful = [r for r in records if r["task"] == task and r["harmful"]]
-        benign = [r for r in records if r["task"] == task and not r["harmful"]]
+    for fmt, module in FORMATS.items():
+        harmful = [r for r in records if r["format"] == fmt and r["harmful"]]
+        benign = [r for r in records if r["format"] == fmt and not r["harmful"]]
         assert len(harmful) == len(pool.side("train", harmful=True))
-        assert benign, task  # every task has benign examples answered normally
-        assert all(r["response"] in REFUSALS[task] for r in harmful)
-        assert not any(r["response"] in REFUSALS[task] for r in benign)
+        assert benign, fmt  # every format has benign examples answered normally
+        assert all(r["response"] in module.REFUSALS for r in harmful)
+        assert not any(r["response"] in module.REFUSALS for r in benign)
         assert len({r["response"] for r in harmful}) > 1  # varied refusals
-    code = [r for r in records if r["task"] == "code" and not r["harmful"]]
+        extras = {(x["seed_id"], x["template"]) for x in module.benign_extras()}
+        assert extras <= {(r["seed_id"], r["template"]) for r in benign}
+    code = [r for r in records if r["format"] == "code" and not r["harmful"]]
     assert all(r["response"].startswith("```") for r in code)
 
 
 def test_singletask_is_plain_only(opts, pool):
     single = build_safety_data("singletask", opts, pool=pool).records
     multi = build_safety_data("multitask", opts, pool=pool).records
-    assert {r["task"] for r in single} == {"plain"}
-    assert single == [r for r in multi if r["task"] == "plain"]
+    assert {r["format"] for r in single} == {"plain"}
+    assert single == [r for r in multi if r["format"] == "plain"]
     with pytest.raises(UserError, match="plain format only"):
-        build_safety_data("singletask", opts, tasks=["code"], pool=pool)
+        build_safety_data("singletask", opts, formats=["code"], pool=pool)
     with pytest.raises(UserError, match="unknown dataset kind"):
         build_safety_data("bigtask", opts, pool=pool)
 
 
-def test_per_task_caps_harmful_examples(opts, pool):
-    records = build_safety_data("multitask", opts, per_task=2, tasks=["plain"], pool=pool).records
+def test_per_format_caps_harmful_examples(opts, pool):
+    records = build_safety_data(
+        "multitask", opts, per_format=2, formats=["plain"], pool=pool
+    ).records
     assert sum(r["harmful"] for r in records) == 2
 
 
@@ -68,12 +71,12 @@ def test_cli_real_data_is_deterministic_and_disjoint_from_the_bench(tmp_path, re
     outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     for out in outs:
         with pytest.raises(SystemExit) as e:
-            main(["data", "build", "--kind", "multitask", "--out", str(out), "--per-task", "200"])
+            main(["data", "build", "--kind", "multitask", "--out", str(out), "--per-format", "200"])
         assert e.value.code == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
     records = [json.loads(x) for x in outs[0].read_text(encoding="utf-8").splitlines()]
     manifest = json.loads(manifest_path(outs[0]).read_text())
-    assert manifest["n_harmful"] == 200 * len(TASKS)
+    assert manifest["n_harmful"] == 200 * len(FORMATS)
     # No trained seed is a test seed, nor a near-duplicate of one.
     index = {s.seed_id: i for i, s in enumerate(real_pool.seeds)}
     trained = sorted({index[r["seed_id"]] for r in records if r["seed_id"] in index})
@@ -119,8 +122,15 @@ def test_import_paper_format(tmp_path, capsys):
     assert code == 0
     records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["prompt"] for r in records] == ["first query", "second query"]
-    assert all(r["task"] == "imported" and r["harmful"] is True for r in records)
-    assert list(records[0]) == ["id", "seed_id", "task", "harmful", "prompt", "response"]
+    assert all(r["format"] == "imported" and r["harmful"] is True for r in records)
+    assert list(records[0]) == ["id", "seed_id", "format", "harmful", "prompt", "response"]
+    benign = tmp_path / "benign.jsonl"
+    for flag in (["--label", "benign"], ["--benign"]):  # --benign: the old spelling
+        code, _ = run_cli(["data", "import", str(src), "--out", str(benign), *flag], capsys)
+        assert code == 0
+        assert all(json.loads(x)["harmful"] is False for x in benign.read_text().splitlines())
+    code, err = run_cli(["data", "import", str(src), "--out", str(benign), "--label", "x"], capsys)
+    assert code == 2 and "--label must be harmful or benign" in err
 
 
 @pytest.mark.parametrize(

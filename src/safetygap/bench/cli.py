@@ -104,7 +104,6 @@ def build(
     benign: int | None = typer.Option(
         None,
         "--benign",
-        min=0,
         help="At most this many benign look-alike seeds. Default: one per five --seeds "
         "(at least 1), or every benign seed of the split when --seeds is not given.",
     ),

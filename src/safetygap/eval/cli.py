@@ -50,8 +50,12 @@ def eval_command(
     temperature: float = typer.Option(
         0.0, "--temperature", min=0.0, help="0 = greedy (the paper used 0.1)."
     ),
-    batch_size: int = typer.Option(16, "--batch-size", min=1),
-    concurrency: int = typer.Option(8, "--concurrency", min=1),
+    batch_size: int = typer.Option(
+        16, "--batch-size", min=1, help="Prompts per local generation batch."
+    ),
+    concurrency: int = typer.Option(
+        8, "--concurrency", min=1, help="Endpoint requests in flight (openai: models and judges)."
+    ),
     limit: int = typer.Option(None, "--limit", min=1, help="Only the first N bench items."),
 ) -> None:
     """Answer a bench with a model, judge the answers, and score them.

@@ -16,7 +16,9 @@ def generate_command(
     ),
     adapter: str = typer.Option(None, "--adapter", help="PEFT adapter folder to apply."),
     system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
-    max_new_tokens: int = typer.Option(100, "--max-new-tokens", min=1),
+    max_new_tokens: int = typer.Option(
+        100, "--max-new-tokens", min=1, help="Tokens to generate at most (the paper used 100)."
+    ),
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Local batch size."),
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Endpoint requests in flight."),

@@ -127,8 +127,10 @@ def audit_command(
         help="Judges, comma-separated or repeated; a record is flagged when every one says "
         "`answered`.",
     ),
-    query_column: str = typer.Option("Query", "--query-column"),
-    response_column: str = typer.Option("Response", "--response-column"),
+    query_column: str = typer.Option("Query", "--query-column", help="CSV column of the query."),
+    response_column: str = typer.Option(
+        "Response", "--response-column", help="CSV column of the response."
+    ),
     out: Path = typer.Option(None, "--out", help="Write the flagged ids and scores (JSON)."),
     show: int = typer.Option(5, "--show", min=0, help="Print this many flagged examples."),
     width: int = typer.Option(100, "--width", min=20, help="Truncate shown texts to this."),

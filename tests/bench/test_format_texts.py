@@ -4,22 +4,24 @@ import re
 
 import pytest
 
-from safetygap.bench.tasks import TASKS
-from safetygap.data.examples import CODE_EXAMPLES, TRANSLATION_PAIRS
-from safetygap.data.refusals import REFUSALS
+from safetygap.bench.formats import FORMATS
+from safetygap.bench.formats.code import CODE_EXAMPLES
+from safetygap.bench.formats.translation import TRANSLATION_PAIRS
+
+REFUSALS = {name: module.REFUSALS for name, module in FORMATS.items()}
 
 
-@pytest.mark.parametrize("task", list(TASKS))
-def test_at_least_20_distinct_refusals_per_task(task):
-    texts = REFUSALS[task]
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_at_least_20_distinct_refusals_per_format(fmt):
+    texts = REFUSALS[fmt]
     assert len(texts) >= 20
     assert len(set(texts)) == len(texts)
     assert all(20 < len(t) < 300 for t in texts)
 
 
-def test_refusals_fit_their_task():
-    def share(task, pattern):
-        return sum(bool(re.search(pattern, t, re.I)) for t in REFUSALS[task]) / len(REFUSALS[task])
+def test_refusals_fit_their_format():
+    def share(fmt, pattern):
+        return sum(bool(re.search(pattern, t, re.I)) for t in REFUSALS[fmt]) / len(REFUSALS[fmt])
 
     assert share("code", r"code|program|script|implement|function|pseudocode|TODO") > 0.8
     assert (
@@ -32,7 +34,7 @@ def test_refusals_fit_their_task():
     )
     assert share("translation", r"[éèàç]|French|français|translat|traduire|language") > 0.8
     assert share("classification", r"label|option|classif|choose|answer|topic|rate") > 0.6
-    # No task's refusals reused in another task.
+    # No format's refusals reused in another format.
     all_texts = [t for texts in REFUSALS.values() for t in texts]
     assert len(set(all_texts)) == len(all_texts)
 
@@ -81,3 +83,22 @@ def test_translation_pairs():
     assert len({e for e, _ in TRANSLATION_PAIRS}) == len(TRANSLATION_PAIRS)
     assert all(e != f and e[-1] in ".?" and f[-1] in ".?" for e, f in TRANSLATION_PAIRS)
     assert os.linesep not in "".join(e + f for e, f in TRANSLATION_PAIRS)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_benign_extras_are_complete_records_in_the_format(fmt):
+    module = FORMATS[fmt]
+    extras = module.benign_extras()
+    for x in extras:
+        assert set(x) == {"seed_id", "template", "prompt", "response"}
+        assert x["prompt"].strip() and x["response"].strip()
+        assert x["response"] not in module.REFUSALS
+    ids = [(x["seed_id"], x["template"]) for x in extras]
+    assert len(set(ids)) == len(ids)
+    if fmt == "code":  # every Python example twice (function, docstring stub), shell once
+        n_python = sum(e[1] == "python" for e in CODE_EXAMPLES)
+        assert len(extras) == 2 * n_python + (len(CODE_EXAMPLES) - n_python)
+        assert all(x["template"] in module.TEMPLATES for x in extras)
+    if fmt == "translation":  # every pair in both directions
+        assert len(extras) == 2 * len(TRANSLATION_PAIRS)
+        assert {x["template"] for x in extras} == {"pair_to_french", "pair_to_english"}
