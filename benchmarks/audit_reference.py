@@ -1,22 +1,24 @@
-"""Audit the paper's released safety dataset (../shared/reference/multitaskbench.csv).
+"""Audit the paper's released safety dataset (`multitaskbench.csv`, Query/Response columns).
 
-Its rows are harmful task-format queries with the responses meant to be refusals. This counts
-how many of those "refusals" the judges read as answers instead (the file is only read here,
-never copied into the project):
+Its rows are harmful format-wrapped queries with the responses meant to be refusals. This
+counts how many of those "refusals" the judges read as answers instead. The file is the
+authors' release: give its path; it is only read here, never copied into the project:
 
-    .venv/bin/python benchmarks/audit_reference.py
+    .venv/bin/python benchmarks/audit_reference.py PATH/TO/multitaskbench.csv
 """
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "multitaskbench.csv"
-
 
 def main() -> None:
-    if not REFERENCE.is_file():
-        sys.exit(f"{REFERENCE} not found: this benchmark needs ../shared beside the repo")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("csv", type=Path, help="the paper's released multitaskbench.csv")
+    reference = ap.parse_args().csv
+    if not reference.is_file():
+        sys.exit(f"{reference}: no such file")
     subprocess.run(
         [
             sys.executable,
@@ -24,7 +26,7 @@ def main() -> None:
             "safetygap",
             "data",
             "audit",
-            str(REFERENCE),
+            str(reference),
             "--judges",
             "classifier,keyword",
             "--show",

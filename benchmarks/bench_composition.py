@@ -2,7 +2,7 @@
 
     python benchmarks/bench_composition.py [--seeds N]
 
-Prints the seed pool (loaded, merged, train/test), the test bench's items by task, category,
+Prints the seed pool (loaded, merged, train/test), the test bench's items by format, category,
 source and template, the multitask safety data's size, and the overlap checks: seeds shared
 between train and test (expected 0) and near-duplicate pairs across the split at the merge and
 split thresholds (expected 0), counted from scratch on the embeddings.
@@ -15,8 +15,8 @@ from collections import Counter
 import numpy as np
 
 from safetygap.bench.build import SeedOptions, build_bench, load_pool
-from safetygap.bench.split import MERGE_THRESHOLD, SPLIT_THRESHOLD
-from safetygap.data.build import build_safety_data
+from safetygap.bench.pool import MERGE_THRESHOLD, SPLIT_THRESHOLD
+from safetygap.safetydata.build import build_safety_data
 
 
 def table(title: str, counts: dict) -> None:
@@ -63,8 +63,8 @@ def main() -> None:
     m = bench.manifest
     print(f"\ntest bench: {m['n_items']} items ({m['n_harmful']} harmful, {m['n_benign']} benign)")
     table(
-        "by task (harmful / benign)",
-        {t: f"{c['harmful']} / {c['benign']}" for t, c in m["by_task"].items()},
+        "by format (harmful / benign)",
+        {f: f"{c['harmful']} / {c['benign']}" for f, c in m["by_format"].items()},
     )
     table("by category", m["by_category"])
     table("by source", m["by_source"])
@@ -76,8 +76,8 @@ def main() -> None:
         f"{data['n_benign']} benign answers)"
     )
     table(
-        "by task (refusals / benign answers)",
-        {t: f"{c['harmful']} / {c['benign']}" for t, c in data["by_task"].items()},
+        "by format (refusals / benign answers)",
+        {f: f"{c['harmful']} / {c['benign']}" for f, c in data["by_format"].items()},
     )
 
     # Overlap checks, recomputed here rather than trusted from the split code.

@@ -81,7 +81,7 @@ def responses():
         "--benign",
         12,
     )
-    from safetygap.eval.run import DEFAULT_SYSTEM_PROMPT
+    from safetygap.generate.base import DEFAULT_SYSTEM_PROMPT
 
     aligned = ROOT / "runs" / "aligned"
     if not (aligned / "config.json").is_file():
@@ -152,11 +152,11 @@ def training_set(train: list[dict]) -> list[dict]:
     data = RUNS / "multitask_safety.jsonl"
     sh(*SG, "data", "build", "--kind", "multitask", "--out", data)
     safety = read(data)
-    by_task = {}
-    for r in safety:  # 40 written refusals and up to 20 benign answers per task, by stable hash
-        key = (r["task"], r["harmful"])
-        by_task.setdefault(key, []).append(r)
-    for (_task, harmful), rs in sorted(by_task.items()):
+    by_format = {}
+    for r in safety:  # 40 written refusals and up to 20 benign answers per format, by stable hash
+        key = (r["format"], r["harmful"])
+        by_format.setdefault(key, []).append(r)
+    for (_format, harmful), rs in sorted(by_format.items()):
         rs = sorted(rs, key=lambda r: sha(r["id"]))[: 40 if harmful else 20]
         recs += [
             {

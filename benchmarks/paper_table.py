@@ -2,8 +2,8 @@
 
 The aligned base (`safetygap align`) is fine-tuned with LoRA on each of the four benign tasks
 (native chat template, the same small budget for each), then every model answers the same gold
-bench (300 harmful items: 60 seeds in five task formats; 60 benign look-alikes) and is judged
-by the shipped classifier. Prints ASR by task format with Wilson 95% intervals, the change
+bench (300 harmful items: 60 seeds in five formats; 60 benign look-alikes) and is judged
+by the shipped classifier. Prints ASR by format with Wilson 95% intervals, the change
 against the aligned base with an exact McNemar p-value, and over-refusal. With `--safety-mix`,
 each task is also fine-tuned with that safety data mixed in (the paper's mitigation), and the
 mixed fine-tune is compared with the plain one on the same items:
@@ -66,6 +66,7 @@ def main() -> None:
                 pairs.append((rows[-1][0], RUNS / f"eval-{task}", run))
 
     from safetygap.eval.compare import compare
+    from safetygap.eval.metrics import by_format
 
     def cell(r):
         return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
@@ -73,7 +74,7 @@ def main() -> None:
     print(f"\n{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
     for name, run in rows:
         m = json.loads((run / "metrics.json").read_text())
-        cells = [cell(m["asr"]["by_task"][f]) for f in FORMATS]
+        cells = [cell(by_format(m["asr"])[f]) for f in FORMATS]
         print(
             f"{name:<34}"
             + "".join(f"{c:>16}" for c in cells)
