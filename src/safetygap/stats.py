@@ -1,6 +1,7 @@
 """Honest statistics, from the libraries reviewers trust: Wilson intervals for rates and exact
 McNemar tests for paired runs (scipy.stats.binomtest), Cohen's kappa (scikit-learn), and
-bootstrap intervals (scipy.stats.bootstrap). Every stage that reports a number uses these."""
+bootstrap intervals (scipy.stats.bootstrap). Eval, compare and judge agreement take their
+intervals and tests from here."""
 
 import math
 

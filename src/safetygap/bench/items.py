@@ -1,4 +1,4 @@
-"""Reading bench files: the records every later stage (eval, compare, guards) starts from."""
+"""Reading bench files: the records every later stage (eval, compare) starts from."""
 
 from collections.abc import Iterable
 from pathlib import Path

@@ -22,7 +22,7 @@ def list_tasks() -> None:
 def show_task(
     task: str = typer.Argument(..., help="A registered task name or a JSONL file."),
     split: str = typer.Option("train", "--split", help="train or eval."),
-    n: int = typer.Option(3, "-n", min=1, help="How many examples to print."),
+    n: int = typer.Option(3, "--limit", "-n", min=1, help="How many examples to print."),
 ) -> None:
     """Print a few examples of a task split (loads and caches the data on first use)."""
     import json
@@ -49,34 +49,52 @@ def finetune_command(
         "--chat-format",
         "--template",
         help="The chat format of the training examples: native (the model's chat template) or "
-        "alpaca. --template is the old name. [native]",
+        "alpaca. --template is the old name. (default: native)",
     ),
     preset: str = typer.Option(None, "--preset", help="paper: the paper's hyper-parameters."),
-    lr: float = typer.Option(None, "--lr", help="Learning rate. [2e-4]"),
-    epochs: float = typer.Option(None, "--epochs", help="Epochs over the examples. [1]"),
+    lr: float = typer.Option(None, "--lr", help="Learning rate. (default: 2e-4)"),
+    epochs: float = typer.Option(None, "--epochs", help="Epochs over the examples. (default: 1)"),
     max_steps: int = typer.Option(None, "--max-steps", help="Optimiser steps (overrides epochs)."),
-    samples: int = typer.Option(None, "--samples", help="Task examples to train on. [256]"),
-    batch_size: int = typer.Option(None, "--batch-size", help="Examples per step. [4]"),
-    grad_accum: int = typer.Option(None, "--grad-accum", help="Gradient accumulation. [1]"),
-    max_length: int = typer.Option(None, "--max-length", help="Tokens per example. [256]"),
-    lora_r: int = typer.Option(None, "--lora-r", help="LoRA rank. [8]"),
-    lora_alpha: int = typer.Option(None, "--lora-alpha", help="LoRA alpha. [16]"),
-    lora_dropout: float = typer.Option(None, "--lora-dropout", help="LoRA dropout. [0.05]"),
-    target_modules: str = typer.Option(
-        None, "--target-modules", help="Comma-separated module names, or all. [all 7 projections]"
+    samples: int = typer.Option(
+        None, "--samples", help="Task examples to train on. (default: 256)"
     ),
-    seed: int = typer.Option(None, "--seed", help="Seed for sampling, init and order. [0]"),
+    batch_size: int = typer.Option(None, "--batch-size", help="Examples per step. (default: 4)"),
+    grad_accum: int = typer.Option(
+        None, "--grad-accum", help="Gradient accumulation. (default: 1)"
+    ),
+    max_length: int = typer.Option(None, "--max-length", help="Tokens per example. (default: 256)"),
+    lora_r: int = typer.Option(None, "--lora-r", help="LoRA rank. (default: 8)"),
+    lora_alpha: int = typer.Option(None, "--lora-alpha", help="LoRA alpha. (default: 16)"),
+    lora_dropout: float = typer.Option(
+        None, "--lora-dropout", help="LoRA dropout. (default: 0.05)"
+    ),
+    target_modules: str = typer.Option(
+        None,
+        "--target-modules",
+        help="Comma-separated module names, or all. (default: all 7 projections)",
+    ),
+    seed: int = typer.Option(
+        None, "--seed", help="Seed for sampling, init and order. (default: 0)"
+    ),
     safety_mix: str = typer.Option(
-        None, "--safety-mix", help="none, singletask, multitask or a JSONL FILE. [none]"
+        None, "--safety-mix", help="none, singletask, multitask or a JSONL FILE. (default: none)"
     ),
     safety_ratio: float = typer.Option(
-        None, "--safety-ratio", help="Safety share of the training examples, in [0, 1). [0]"
+        None,
+        "--safety-ratio",
+        help="Safety share of the training examples, at least 0 and below 1. (default: 0)",
     ),
     safety_every: int = typer.Option(
-        None, "--safety-every", help="Measure ASR on a small bench subset every N steps. [off]"
+        None,
+        "--safety-every",
+        help="Measure ASR on a small bench subset every N steps. (default: off)",
     ),
-    safety_items: int = typer.Option(None, "--safety-items", help="Bench items per point. [40]"),
-    save_every: int = typer.Option(None, "--save-every", help="Checkpoint every N steps. [50]"),
+    safety_items: int = typer.Option(
+        None, "--safety-items", help="Bench items per point. (default: 40)"
+    ),
+    save_every: int = typer.Option(
+        None, "--save-every", help="Checkpoint every N steps. (default: 50)"
+    ),
     prompt_field: str = typer.Option(None, "--prompt-field", help="JSONL task: prompt field."),
     response_field: str = typer.Option(
         None, "--response-field", help="JSONL task: response field."

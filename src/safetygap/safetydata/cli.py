@@ -1,10 +1,11 @@
-"""`safetygap data build|import`: safety datasets for mitigation."""
+"""`safetygap data build|import|audit`: safety datasets for mitigation."""
 
 from pathlib import Path
 
 import typer
 
 from safetygap.bench.cli import (
+    FORMATS_HELP,
     CategoryColumnOpt,
     FrenchColumnOpt,
     HubConfigOpt,
@@ -48,8 +49,7 @@ def build(
         None,
         "--formats",
         "--tasks",
-        help="multitask only: formats, comma-separated or repeated (default: all). "
-        "--tasks is the old name.",
+        help=f"multitask only. {FORMATS_HELP}",
     ),
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,
@@ -120,7 +120,9 @@ def import_(
 
 @app.command("audit")
 def audit_command(
-    file: Path = typer.Argument(..., help="A safety dataset: our JSONL or a Query/Response CSV."),
+    file: Path = typer.Argument(
+        ..., help="A safety dataset: our JSONL or a Query/Response CSV.", dir_okay=False
+    ),
     judges: list[str] = typer.Option(
         ["classifier,keyword"],
         "--judges",

