@@ -1,26 +1,192 @@
+"""The statistics every report uses, checked against the figures printed in README.md and
+against the textbook formulas written out here."""
+
+import math
+import random
+
+import numpy as np
 import pytest
 
-from safetygap.eval.stats import cohen_kappa, mcnemar_exact, wilson
+from safetygap.stats import bootstrap_ci, cohen_kappa, mcnemar_exact, rate, wilson
+
+Z95 = 1.959963984540054
 
 
-def test_wilson_known_values():
-    lo, hi = wilson(5, 10)
-    assert lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634, abs=1e-4)
-    lo, hi = wilson(0, 10)
-    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+def textbook_wilson(k, n, z=Z95):
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+def textbook_mcnemar(b, c):
+    n = b + c
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)
+
+
+@pytest.mark.parametrize(
+    "k, printed",
+    [
+        # README, "The gap before any fine-tuning": plain ASR and over-refusal, 13/60.
+        (13, "21.7 (13.1-33.6)"),
+        # README, paper table: "value (low-high)" in whole percent, 60 items per format.
+        (27, "45 (33-58)"),
+        (34, "57 (44-68)"),
+        (43, "72 (59-81)"),
+        (51, "85 (74-92)"),
+        (59, "98 (91-100)"),
+        (18, "30 (20-43)"),
+        (7, "12 (6-22)"),
+        (5, "8 (4-18)"),
+        (4, "7 (3-16)"),
+        (3, "5 (2-14)"),
+    ],
+)
+def test_wilson_reproduces_readme(k, printed):
+    lo, hi = wilson(k, 60)
+    digits = 1 if "." in printed else 0
+    got = f"{100 * k / 60:.{digits}f} ({100 * lo:.{digits}f}-{100 * hi:.{digits}f})"
+    assert got == printed
+
+
+def test_wilson_matches_textbook_and_contains_the_estimate():
+    for n in (1, 2, 7, 60, 300, 1080):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            lo, hi = wilson(k, n)
+            ref_lo, ref_hi = textbook_wilson(k, n)
+            assert lo == pytest.approx(max(0.0, ref_lo), abs=1e-9)
+            assert hi == pytest.approx(min(1.0, ref_hi), abs=1e-9)
+            assert 0.0 <= lo <= k / n <= hi <= 1.0
+            assert hi - lo > 0
+    # wider at 99% than at 95%, narrower with more data at the same rate
+    lo95, hi95 = wilson(13, 60)
+    lo99, hi99 = wilson(13, 60, confidence=0.99)
+    assert lo99 < lo95 and hi99 > hi95
+    lo_big, hi_big = wilson(130, 600)
+    assert hi_big - lo_big < hi95 - lo95
     assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
 
 
-def test_mcnemar_exact():
-    assert mcnemar_exact(0, 5) == pytest.approx(0.0625)
-    assert mcnemar_exact(3, 3) == 1.0
-    assert mcnemar_exact(1, 9) == pytest.approx(2 * 10 / 1024 + 2 / 1024)
+def test_rate_shape():
+    r = rate(13, 60)
+    assert r["value"] == pytest.approx(13 / 60) and r["n"] == 60
+    assert (r["ci_low"], r["ci_high"]) == wilson(13, 60)
+    assert rate(0, 0) == {"value": None, "ci_low": 0.0, "ci_high": 1.0, "n": 0}
+
+
+@pytest.mark.parametrize(
+    "b, c, printed, fmt",
+    [
+        # README, `safetygap compare` of the base and aligned model: (only A, only B) -> p.
+        (89, 0, "3.23e-27", ".3g"),
+        (9, 0, "0.00391", ".3g"),
+        (28, 0, "7.45e-09", ".3g"),
+        (26, 0, "2.98e-08", ".3g"),
+        (17, 0, "1.53e-05", ".3g"),
+        # README, paper table (60 paired items): a change of d points with no discordant pair
+        # the other way is (0, 60 * d / 100), e.g. +23 -> (0, 14).
+        (0, 14, "0.00012", ".2g"),
+        (0, 15, "6.1e-05", ".2g"),
+        (0, 16, "3.1e-05", ".2g"),
+        (0, 17, "1.5e-05", ".2g"),
+        (0, 19, "3.8e-06", ".2g"),
+        (0, 20, "1.9e-06", ".2g"),
+        (0, 21, "9.5e-07", ".2g"),
+        (0, 22, "4.8e-07", ".2g"),
+        (0, 6, "0.031", ".2g"),
+        (0, 13, "0.00024", ".2g"),
+        # ... and the ones with discordant pairs both ways that fit their printed change
+        (1, 7, "0.07", ".2g"),  # +10 p=0.07
+        (1, 14, "0.00098", ".2g"),  # +22 p=0.00098
+        (3, 7, "0.34", ".2g"),  # -7 p=0.34
+        (5, 9, "0.42", ".2g"),  # +7 p=0.42
+    ],
+)
+def test_mcnemar_reproduces_readme(b, c, printed, fmt):
+    assert f"{mcnemar_exact(b, c):{fmt}}" == printed
+
+
+def test_mcnemar_matches_textbook_and_is_symmetric():
+    for b in range(0, 31):
+        for c in range(0, 31):
+            p = mcnemar_exact(b, c)
+            assert p == mcnemar_exact(c, b)
+            assert p == pytest.approx(textbook_mcnemar(b, c), rel=1e-9)
+            assert 0.0 < p <= 1.0
     assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(3, 3) == 1.0
+    assert mcnemar_exact(0, 5) == pytest.approx(2 / 32)
+    assert mcnemar_exact(1, 9) == pytest.approx(2 * 11 / 1024)
+    assert mcnemar_exact(0, 10) < mcnemar_exact(1, 9) < mcnemar_exact(2, 8)
 
 
-def test_cohen_kappa():
+def textbook_kappa(a, b):
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pe = sum(a.count(lab) / n * b.count(lab) / n for lab in set(a) | set(b))
+    return (po - pe) / (1 - pe)
+
+
+def test_cohen_kappa_hand_computed():
+    # answered/answered 5, answered/refused 1, refused/refused 3, refused/answered 1:
+    # po = 0.8, pe = 0.6 * 0.6 + 0.4 * 0.4 = 0.52, kappa = 0.28 / 0.48 = 7/12
+    a = ["answered"] * 6 + ["refused"] * 4
+    b = ["answered"] * 5 + ["refused"] * 4 + ["answered"]
+    assert cohen_kappa(a, b) == pytest.approx(7 / 12)
+    # three labels, with an unparsed verdict: each rater 3 answered, 2 refused, 1 unparsed;
+    # po = 4/6 = 24/36, pe = (3*3 + 2*2 + 1*1) / 36 = 14/36, kappa = 10/22 = 5/11
+    a = ["answered", "answered", "answered", "refused", "refused", "unparsed"]
+    b = ["answered", "answered", "refused", "refused", "answered", "unparsed"]
+    assert cohen_kappa(a, b) == pytest.approx(5 / 11)
+
+
+def test_cohen_kappa_properties():
     a = ["answered", "refused"] * 10
-    assert cohen_kappa(a, a) == 1.0
-    assert cohen_kappa(a, a[::-1]) == pytest.approx(-1.0)
+    assert cohen_kappa(a, list(a)) == 1.0  # identical raters
+    assert cohen_kappa(a, a[::-1]) == pytest.approx(-1.0)  # always disagree, balanced
     b = ["answered"] * 10 + ["refused"] * 10
-    assert cohen_kappa(a, b) == pytest.approx(0.0)
+    assert cohen_kappa(a, b) == pytest.approx(0.0)  # agreement exactly at chance
+    assert cohen_kappa(["refused"] * 5, ["refused"] * 5) == 1.0  # one label, both raters
+    assert math.isnan(cohen_kappa([], []))
+    with pytest.raises(ValueError):
+        cohen_kappa(["answered"], [])
+    rng = random.Random(0)
+    labels = ["answered", "refused", "unparsed"]
+    for _ in range(200):
+        n = rng.randint(2, 30)
+        x = [rng.choice(labels) for _ in range(n)]
+        y = [v if rng.random() < 0.6 else rng.choice(labels) for v in x]
+        if len(set(x) | set(y)) > 1:
+            k = cohen_kappa(x, y)
+            assert k == pytest.approx(textbook_kappa(x, y))
+            assert k == pytest.approx(cohen_kappa(y, x))
+
+
+def test_bootstrap_ci_seeded_and_covers_the_mean():
+    rng = np.random.default_rng(1)
+    values = rng.normal(0.3, 1.0, 200)
+    lo, hi = bootstrap_ci(values, seed=0)
+    assert (lo, hi) == bootstrap_ci(values, seed=0)  # same seed, same interval
+    assert (lo, hi) != bootstrap_ci(values, seed=1)  # the seed is actually used
+    assert lo < values.mean() < hi
+    # close to the normal-theory interval mean +- 1.96 s / sqrt(n)
+    half = Z95 * values.std(ddof=1) / math.sqrt(len(values))
+    assert lo == pytest.approx(values.mean() - half, abs=0.03)
+    assert hi == pytest.approx(values.mean() + half, abs=0.03)
+    # a lower level gives a narrower interval; other statistics work too
+    lo80, hi80 = bootstrap_ci(values, confidence=0.8)
+    assert lo < lo80 < values.mean() < hi80 < hi
+    lo_med, hi_med = bootstrap_ci(values, statistic=np.median)
+    assert lo_med < np.median(values) < hi_med
+    # on 13 of 60, the bootstrap and the Wilson interval roughly agree
+    b_lo, b_hi = bootstrap_ci([1] * 13 + [0] * 47)
+    w_lo, w_hi = wilson(13, 60)
+    assert b_lo == pytest.approx(w_lo, abs=0.04) and b_hi == pytest.approx(w_hi, abs=0.04)
+
+
+def test_bootstrap_ci_degenerate():
+    assert bootstrap_ci([0.5] * 10) == (0.5, 0.5)
+    lo, hi = bootstrap_ci([])
+    assert math.isnan(lo) and math.isnan(hi)

@@ -1,6 +1,10 @@
 import csv
 import json
+import warnings
 
+import pytest
+
+from safetygap.judge.agree import confusion, gold_scores
 from tests.conftest import run_cli
 
 
@@ -94,3 +98,69 @@ def test_audit_missing_column(tmp_path, capsys):
     path.write_text("Question,Answer\nq,a\n")
     code, _, err = run_cli(["data", "audit", path], capsys)
     assert code == 2 and "no column" in err
+
+
+def gold_run(tp, fp, fn, tn, unparsed_answered=0, unparsed_refused=0):
+    """(pred, gold) with the given counts; unparsed_* are gold items the judge did not parse."""
+    pred = ["answered"] * tp + ["refused"] * fn + ["answered"] * fp + ["refused"] * tn
+    gold = ["answered"] * (tp + fn) + ["refused"] * (fp + tn)
+    pred += ["unparsed"] * (unparsed_answered + unparsed_refused)
+    gold += ["answered"] * unparsed_answered + ["refused"] * unparsed_refused
+    return pred, gold
+
+
+@pytest.mark.parametrize(
+    "counts, printed",
+    [
+        # README, "How good are the judges?": 1080 gold responses (927 answered, 153 refused);
+        # n, accuracy, precision, recall, F1, unparsed as printed there. The confusion counts
+        # (tp, fp, fn, tn) are the only ones that round to the printed figures.
+        ((894, 12, 33, 141), "1080 0.958 0.987 0.964 0.975 0"),  # keyword
+        ((905, 11, 22, 142), "1080 0.969 0.988 0.976 0.982 0"),  # classifier
+        # the 135M rubric judge: 130 parsed replies, all "answered"; 950 unparsed
+        ((127, 3, 0, 0, 800, 150), "1080 0.118 0.977 0.137 0.240 950"),  # llm
+    ],
+)
+def test_gold_scores_reproduce_readme(counts, printed):
+    pred, gold = gold_run(*counts)
+    assert (gold.count("answered"), gold.count("refused")) == (927, 153)
+    s = gold_scores(pred, gold)
+    got = " ".join(
+        [str(s["n"])]
+        + [f"{s[k]:.3f}" for k in ("accuracy", "precision", "recall", "f1")]
+        + [str(s["unparsed"])]
+    )
+    assert got == printed
+
+
+def test_gold_scores_semantics():
+    # unparsed is wrong: it is neither a true positive nor a correct refusal
+    s = gold_scores(
+        ["answered", "unparsed", "unparsed", "refused"], ["answered"] * 2 + ["refused"] * 2
+    )
+    assert s == {
+        "n": 4,
+        "accuracy": 0.5,
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": pytest.approx(2 / 3),
+        "unparsed": 2,
+    }
+    # nothing predicted answered: precision, recall and F1 are 0, not an error or a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = gold_scores(["unparsed", "refused"], ["answered", "refused"])
+        assert (s["accuracy"], s["precision"], s["recall"], s["f1"]) == (0.5, 0.0, 0.0, 0.0)
+        s = gold_scores(["refused"] * 3, ["refused"] * 3)
+    assert (s["accuracy"], s["precision"], s["recall"], s["f1"]) == (1.0, 0.0, 0.0, 0.0)
+
+
+def test_confusion_counts_every_label_pair():
+    a = ["answered", "answered", "refused", "unparsed", "refused"]
+    b = ["answered", "refused", "refused", "answered", "unparsed"]
+    m = confusion(a, b)
+    assert m["answered"] == {"answered": 1, "refused": 1, "unparsed": 0}
+    assert m["refused"] == {"answered": 0, "refused": 1, "unparsed": 1}
+    assert m["unparsed"] == {"answered": 1, "refused": 0, "unparsed": 0}
+    assert all(isinstance(v, int) for row in m.values() for v in row.values())
+    assert sum(sum(row.values()) for row in m.values()) == len(a)

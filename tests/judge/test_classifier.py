@@ -1,8 +1,9 @@
 import json
 
 import numpy as np
+import pytest
 
-from safetygap.judge.classifier import ClassifierJudge, fit_logistic, save_head, train
+from safetygap.judge.classifier import ClassifierJudge, features, fit_logistic, save_head, train
 from tests.conftest import run_cli
 
 REFUSALS = [
@@ -31,6 +32,105 @@ def records():
     for i, a in enumerate(ANSWERS):
         recs.append({"prompt": prompts[i % 4], "response": a, "verdict": "answered"})
     return recs
+
+
+# A few dozen prompt/response pairs (benign tasks; refusals and answers), unbalanced on purpose
+# (24 answered, 12 refused) so that the class weighting matters.
+PROMPTS = [
+    "Write a short poem about autumn.",
+    "Translate 'good morning' into Spanish.",
+    "Write a Python function that reverses a string.",
+    "Summarise the plot of Cinderella in one sentence.",
+    "Classify the sentiment of: 'The film was dull.'",
+    "List three uses for a paperclip.",
+]
+EXTRA_ANSWERS = [
+    "Golden leaves drift down, the air turns crisp, and evenings come early.",
+    "Buenos días.",
+    "def reverse(s):\n    return s[::-1]",
+    "A kind young woman, helped by a fairy godmother, marries a prince who finds her by a shoe.",
+    "Negative.",
+    "Holding papers together, resetting a device through a pinhole, and as a makeshift hook.",
+    "Here is a haiku: red maple leaves fall / quiet paths under trees / the year breathes out",
+    "In Spanish you would say 'buenos días' in the morning.",
+    "You can use slicing: text[::-1] returns the characters in reverse order.",
+    "Cinderella escapes a cruel household and marries the prince after the ball.",
+    "The sentiment is negative: 'dull' is a complaint.",
+    "1. Bookmark 2. Zip pull 3. Cable tidy",
+    "The wind hums low through bare branches; pumpkins glow on every step.",
+    "'Good morning' is 'buenos días'; 'good night' would be 'buenas noches'.",
+    "def reverse(text: str) -> str:\n    return ''.join(reversed(text))",
+    "Summary: a mistreated girl attends a royal ball with magical help and wins the prince.",
+    "Label: NEGATIVE",
+    "Sure! A paperclip can hold notes, open a SIM tray, or clean a small groove.",
+]
+EXTRA_REFUSALS = [
+    "Sorry, I can't do that for you.",
+    "I'm not able to help with this request.",
+    "I won't be writing that.",
+    "Unfortunately I cannot assist with this task.",
+    "I must decline to answer.",
+    "As an AI, I am unable to complete that request.",
+]
+
+
+def pairs():
+    out = []
+    for i, text in enumerate(ANSWERS + EXTRA_ANSWERS):
+        out.append({"prompt": PROMPTS[i % 6], "response": text, "verdict": "answered"})
+    for i, text in enumerate(REFUSALS + EXTRA_REFUSALS):
+        out.append({"prompt": PROMPTS[i % 6], "response": text, "verdict": "refused"})
+    return out
+
+
+def reference_fit(x, y, l2, balanced=True):
+    """The head's objective minimised directly (the implementation before scikit-learn):
+    sum_i s_i * logloss_i + l2 * ||w||^2 / (2n), s_i = 0.5 / share of i's class / n, bias
+    unpenalised (balanced=False: s_i = 1/n)."""
+    from scipy.optimize import minimize
+
+    n, pos = len(y), y.mean()
+    s = np.where(y == 1, 0.5 / pos, 0.5 / (1 - pos)) / n if balanced else np.full(n, 1 / n)
+
+    def loss(theta):
+        w, b = theta[:-1], theta[-1]
+        z = x @ w + b
+        g = s * (1 / (1 + np.exp(-z)) - y)
+        nll = np.sum(s * (np.logaddexp(0, z) - y * z)) + 0.5 * l2 * (w @ w) / n
+        return nll, np.append(x.T @ g + l2 * w / n, g.sum())
+
+    res = minimize(
+        loss,
+        np.zeros(x.shape[1] + 1),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 50000, "gtol": 1e-12, "ftol": 1e-15},
+    )
+    return res.x[:-1], float(res.x[-1])
+
+
+@pytest.fixture(scope="module")
+def real_features():
+    recs = pairs()
+    x = features(recs).astype(np.float64)
+    y = np.array([r["verdict"] == "answered" for r in recs], dtype=np.float64)
+    return x, y
+
+
+@pytest.mark.parametrize("l2", [1.0, 0.1])
+def test_fit_logistic_is_the_old_objective(real_features, l2):
+    x, y = real_features
+    assert x.shape == (36, 772) and y.sum() == 24
+    w, b = fit_logistic(x, y, l2)
+    w_ref, b_ref = reference_fit(x, y, l2)
+    assert np.abs(w - w_ref).max() < 1e-3 and abs(b - b_ref) < 1e-3
+    assert np.array_equal(x @ w + b > 0, x @ w_ref + b_ref > 0)
+    # the check has teeth: without the class weighting, or with C = l2, the optimum moves
+    w_flat, b_flat = reference_fit(x, y, l2, balanced=False)
+    assert np.abs(w - w_flat).max() > 1e-2 or abs(b - b_flat) > 1e-2
+    if l2 != 1.0:
+        w_inv, _ = reference_fit(x, y, 1 / l2)
+        assert np.abs(w - w_inv).max() > 1e-2
 
 
 def test_fit_logistic_separates():

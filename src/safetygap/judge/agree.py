@@ -26,25 +26,33 @@ def judgments_path(responses: Path, judge: str) -> Path:
 
 
 def confusion(a: list[str], b: list[str]) -> dict[str, dict[str, int]]:
-    return {
-        x: {y: sum(p == x and q == y for p, q in zip(a, b, strict=True)) for y in LABELS}
-        for x in LABELS
-    }
+    """{label of a: {label of b: count}} over all three labels (scikit-learn's matrix)."""
+    from sklearn.metrics import confusion_matrix
+
+    if len(a) != len(b):
+        raise ValueError("label sequences differ in length")
+    if not a:
+        return {x: dict.fromkeys(LABELS, 0) for x in LABELS}
+    m = confusion_matrix(a, b, labels=list(LABELS))
+    return {x: {y: int(m[i, j]) for j, y in enumerate(LABELS)} for i, x in enumerate(LABELS)}
 
 
 def gold_scores(pred: list[str], gold: list[str]) -> dict:
-    """Accuracy, and precision/recall/F1 of `answered` (unparsed counts as wrong)."""
-    tp = sum(p == "answered" and g == "answered" for p, g in zip(pred, gold, strict=True))
-    fp = sum(p == "answered" and g != "answered" for p, g in zip(pred, gold, strict=True))
-    fn = sum(p != "answered" and g == "answered" for p, g in zip(pred, gold, strict=True))
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
+    """Accuracy, and precision/recall/F1 of `answered` (unparsed counts as wrong), by
+    scikit-learn; 0 where a ratio is undefined (nothing predicted or labelled answered)."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    if len(pred) != len(gold):
+        raise ValueError("prediction and gold sequences differ in length")
+    prec, rec, f1, _ = precision_recall_fscore_support(
+        gold, pred, labels=["answered"], average=None, zero_division=0
+    )
     return {
         "n": len(gold),
-        "accuracy": sum(p == g for p, g in zip(pred, gold, strict=True)) / len(gold),
-        "precision": prec,
-        "recall": rec,
-        "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "accuracy": float(accuracy_score(gold, pred)),
+        "precision": float(prec[0]),
+        "recall": float(rec[0]),
+        "f1": float(f1[0]),
         "unparsed": pred.count("unparsed"),
     }
 
