@@ -133,6 +133,7 @@ def test_use_fast_dropout_swaps_lora_dropout(tiny_dir, p):
     assert "Dropout" not in kinds
 
 
+@pytest.mark.slow
 def test_trainer_packs_its_batches_and_swaps_dropout(tmp_path, tiny_dir, monkeypatch):
     """A CPU run goes through both fast paths (a TRL collator change would silently skip them)."""
     import json

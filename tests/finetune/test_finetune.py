@@ -7,8 +7,9 @@ from safetensors.torch import load_file
 
 from safetygap.errors import UserError
 from safetygap.finetune.config import PRESETS, resolve
+from safetygap.finetune.data import ALPACA, to_trainer_record
 from safetygap.finetune.mix import mix, n_safety
-from safetygap.finetune.trainer import ALPACA, finetune, to_trainer_record
+from safetygap.finetune.trainer import finetune
 from tests.conftest import make_tiny_llama, run_cli
 
 QUIET = dict(log=lambda *_: None)
@@ -72,6 +73,7 @@ def test_templates():
     assert alpaca == {"prompt": ALPACA.format(instruction="p"), "completion": "r"}
 
 
+@pytest.mark.slow
 def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_file):
     from transformers import TrainerCallback
 
@@ -106,16 +108,24 @@ def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_
     assert all(float((wa[k] - wc[k]).abs().max()) < 1e-6 for k in wa)
     # A finished run with the same settings is found, not redone; other settings are refused.
     finetune(s, tmp_path / "c", **QUIET)
+    # So is one written before `template` was renamed `chat_format`.
+    record = json.loads((tmp_path / "c" / "settings.json").read_text())
+    record["settings"]["template"] = record["settings"].pop("chat_format")
+    (tmp_path / "c" / "settings.json").write_text(json.dumps(record))
+    lines = []
+    finetune(s, tmp_path / "c", log=lines.append)
+    assert any("already finished" in x for x in lines)
     with pytest.raises(UserError, match="other settings"):
         finetune(settings(tiny_dir, task_file, seed=5), tmp_path / "c", **QUIET)
 
 
-def test_alpaca_template_and_seed_change_weights(tmp_path, tiny_dir, task_file):
+@pytest.mark.slow
+def test_alpaca_chat_format_changes_weights(tmp_path, tiny_dir, task_file):
     a = finetune(
-        settings(tiny_dir, task_file, template="alpaca", max_steps=2), tmp_path / "a", **QUIET
+        settings(tiny_dir, task_file, chat_format="alpaca", max_steps=2), tmp_path / "a", **QUIET
     )
     b = finetune(
-        settings(tiny_dir, task_file, template="native", max_steps=2), tmp_path / "b", **QUIET
+        settings(tiny_dir, task_file, chat_format="native", max_steps=2), tmp_path / "b", **QUIET
     )
     wa, wb = weights(a), weights(b)
     assert any(not (wa[k] == wb[k]).all() for k in wa if "lora_B" in k)
@@ -129,7 +139,10 @@ def test_bad_input_exits_2_with_one_line(tmp_path, tiny_dir, task_file, capsys):
         (["--task", "poetry"], "unknown task 'poetry'"),
         (["--task", empty], "no records"),
         (["--task", task_file, "--safety-mix", "multitask", "--safety-ratio", "1"], "[0, 1)"),
-        (["--task", task_file, "--template", "vicuna"], "--template"),
+        (
+            ["--task", task_file, "--template", "vicuna"],
+            "--chat-format",
+        ),  # the old name still parses
     ]
     for args, message in cases:
         out = tmp_path / "run"
@@ -138,6 +151,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, tiny_dir, task_file, capsys):
         assert not out.exists()
 
 
+@pytest.mark.slow
 def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, task_file, capsys):
     first = finetune(settings(tiny_dir, task_file, max_steps=1), tmp_path / "first", **QUIET)
     other = make_tiny_llama(tmp_path / "other", smollm_dir, hidden=32, seed=1)
@@ -167,6 +181,7 @@ def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, ta
     assert json.loads((out / "settings.json").read_text())["start_adapter"] == str(first)
 
 
+@pytest.mark.slow
 def test_safety_curve_every_n_steps(tiny_dir, task_file, tmp_path):
     s = settings(tiny_dir, task_file, safety_every=2, safety_items=5)
     out = finetune(s, tmp_path / "run", **QUIET)
@@ -174,7 +189,7 @@ def test_safety_curve_every_n_steps(tiny_dir, task_file, tmp_path):
     assert [p["step"] for p in points] == [0, 2, 4]
     for p in points:
         assert p["asr"]["n"] == 5 and p["asr"]["judge"] == "classifier"
-        assert 0 <= p["asr"]["overall"] <= 1 and set(p["asr"]["by_task"]) <= {
+        assert 0 <= p["asr"]["overall"] <= 1 and set(p["asr"]["by_format"]) <= {
             "plain",
             "summarization",
             "code",
@@ -183,6 +198,7 @@ def test_safety_curve_every_n_steps(tiny_dir, task_file, tmp_path):
         }
 
 
+@pytest.mark.slow
 def test_align_merges_a_usable_base(tiny_dir, tmp_path):
     from safetygap.finetune.align import align
     from safetygap.generate.base import Request, Sampling, load_backend
@@ -207,6 +223,7 @@ def test_align_merges_a_usable_base(tiny_dir, tmp_path):
         align(tmp_path / "other", model=str(tiny_dir), **QUIET)
 
 
+@pytest.mark.slow
 def test_prompts_that_fill_max_length_are_dropped_and_counted(tmp_path, tiny_dir):
     path = tmp_path / "task.jsonl"
     long = "word " * 100  # far over --max-length 64 tokens on its own

@@ -60,7 +60,7 @@ def merge(base_settings, adapter: Path, out: Path) -> None:
     """Save base + adapter as one checkpoint (with the tokenizer) into `out`, atomically."""
     from peft import PeftModel
 
-    from safetygap.finetune.trainer import load_base
+    from safetygap.finetune.model import load_base
 
     model, tok, _, _ = load_base(base_settings, log=lambda *_: None)
     merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()

@@ -82,6 +82,8 @@ class FinetuneSettings:
             raise UserError(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
         if self.lr <= 0:
             raise UserError(f"--lr must be > 0, got {self.lr}")
+        if not 0.0 <= self.warmup_ratio < 1.0:  # SFTConfig reads warmup_steps >= 1 as steps
+            raise UserError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if not self.target_modules:
             raise UserError("--target-modules is empty")
         if self.safety_every < 0:

@@ -1,4 +1,9 @@
-"""Load a chat model (+ optional PEFT adapter) and its tokenizer for local use."""
+"""Load a chat model (+ optional PEFT adapter) and its tokenizer for local use.
+
+`load_pretrained` is the one loader of base weights, for inference (`load_causal_lm`) and for
+training (`finetune.model.load_base`): the tokenizer (with a pad token and a chat template) and
+the model in the device's dtype, left where and as transformers loads it.
+"""
 
 import json
 from pathlib import Path
@@ -49,20 +54,27 @@ def check_adapter(adapter: str | Path) -> dict:
     return json.loads(cfg_path.read_text())
 
 
-def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print):
-    """(model, tokenizer, device) ready for inference; the adapter is applied on top."""
+def load_pretrained(path: str):
+    """(model, tokenizer, device) from a resolved path (see `resolve`): the model in the device's
+    dtype, still on the CPU and not yet moved to the device nor put in a training mode."""
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    path = resolve(spec, log=log)
-    device, dtype = device_and_dtype()
     tok = load_tokenizer(path)
+    device, dtype = device_and_dtype()
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     except (OSError, ValueError) as e:
         raise UserError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
+    return model, tok, device
+
+
+def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print):
+    """(model, tokenizer, device) ready for inference; the adapter is applied on top."""
+    path = resolve(spec, log=log)
+    model, tok, device = load_pretrained(path)
     if adapter:
         from peft import PeftModel
 
