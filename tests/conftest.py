@@ -141,6 +141,26 @@ PLACEHOLDER_TOPICS = [
 
 
 @pytest.fixture
+def seed_opts(seed_csv):
+    """Seed options for a placeholder seed file plus our benign look-alikes, half to test."""
+    from safetygap.bench.build import SeedOptions
+
+    return SeedOptions(
+        seed_file=seed_csv,
+        category_column="category",
+        sources=["safetygap-benign"],
+        test_fraction=0.5,
+    )
+
+
+@pytest.fixture
+def seed_pool(seed_opts, embed_fn):
+    from safetygap.bench.build import load_pool
+
+    return load_pool(seed_opts, embed_fn)
+
+
+@pytest.fixture
 def seed_csv(tmp_path):
     n = len(PLACEHOLDER_TOPICS)
     rows = [

@@ -3,9 +3,7 @@ import json
 import pytest
 
 from safetygap.bench.build import (
-    SeedOptions,
     build_bench,
-    load_pool,
     manifest_path,
     write_with_manifest,
 )
@@ -27,28 +25,13 @@ BENCH_FIELDS = [
 ]
 
 
-@pytest.fixture
-def opts(seed_csv):
-    return SeedOptions(
-        seed_file=seed_csv,
-        category_column="category",
-        sources=["safetygap-benign"],
-        test_fraction=0.5,
-    )
-
-
-@pytest.fixture
-def pool(opts, embed_fn):
-    return load_pool(opts, embed_fn)
-
-
-def test_records_follow_the_design(opts, pool):
-    result = build_bench(opts, pool=pool)
+def test_records_follow_the_design(seed_opts, seed_pool):
+    result = build_bench(seed_opts, pool=seed_pool)
     records = result.records
     assert records and all(list(r) == BENCH_FIELDS for r in records)
     assert len({r["id"] for r in records}) == len(records)
     assert [r["id"] for r in records] == sorted(r["id"] for r in records)
-    test_seeds = {s.seed_id for s in pool.side("test")}
+    test_seeds = {s.seed_id for s in seed_pool.side("test")}
     assert {r["seed_id"] for r in records} == test_seeds
     # Every seed once in every format; harmful and benign in every format.
     for fmt in FORMATS:
@@ -59,24 +42,24 @@ def test_records_follow_the_design(opts, pool):
     assert all(r["category"] == "benign" for r in records if not r["harmful"])
 
 
-def test_seeds_formats_and_split_options(opts, pool):
-    small = build_bench(opts, n_seeds=3, n_benign=2, formats=["code,plain"], pool=pool)
+def test_seeds_formats_and_split_options(seed_opts, seed_pool):
+    small = build_bench(seed_opts, n_seeds=3, n_benign=2, formats=["code,plain"], pool=seed_pool)
     assert {r["format"] for r in small.records} == {"code", "plain"}
     assert small.manifest["seeds"]["used_harmful"] == 3
     assert small.manifest["by_format"]["code"] == {"harmful": 3, "benign": 2}
-    train = build_bench(opts, split="train", pool=pool)
-    test = build_bench(opts, split="test", pool=pool)
+    train = build_bench(seed_opts, split="train", pool=seed_pool)
+    test = build_bench(seed_opts, split="test", pool=seed_pool)
     assert not {r["seed_id"] for r in train.records} & {r["seed_id"] for r in test.records}
     with pytest.raises(UserError, match="unknown format 'essay'"):
-        build_bench(opts, formats=["plain,essay"], pool=pool)
+        build_bench(seed_opts, formats=["plain,essay"], pool=seed_pool)
     with pytest.raises(UserError, match="unknown split"):
-        build_bench(opts, split="dev", pool=pool)
+        build_bench(seed_opts, split="dev", pool=seed_pool)
 
 
-def test_written_bench_is_byte_identical_and_manifest_matches(tmp_path, opts, embed_fn):
+def test_written_bench_is_byte_identical_and_manifest_matches(tmp_path, seed_opts, embed_fn):
     paths = []
     for name in ("a.jsonl", "b.jsonl"):
-        result = build_bench(opts, embed_fn=embed_fn)
+        result = build_bench(seed_opts, embed_fn=embed_fn)
         write_with_manifest(tmp_path / name, result.records, result.manifest)
         paths.append(tmp_path / name)
     assert paths[0].read_bytes() == paths[1].read_bytes()
@@ -89,7 +72,7 @@ def test_written_bench_is_byte_identical_and_manifest_matches(tmp_path, opts, em
 
 
 def test_cli_default_build_is_deterministic(tmp_path, real_pool, capsys):
-    """The real built-in pool through the CLI (embeddings cached by the session fixture)."""
+    """The real built-in seed_pool through the CLI (embeddings cached by the session fixture)."""
     outs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     for out in outs:
         with pytest.raises(SystemExit) as e:
@@ -177,22 +160,23 @@ def test_stats_bad_file_exits_2(tmp_path, capsys):
     assert code == 2 and "missing field" in err
 
 
-def test_small_seed_count_gives_a_small_bench(opts, pool):
+def test_small_seed_count_gives_a_small_bench(seed_opts, seed_pool):
     # --seeds without --benign: one benign look-alike per five harmful seeds (at least one).
-    result = build_bench(opts, n_seeds=3, pool=pool)
+    result = build_bench(seed_opts, n_seeds=3, pool=seed_pool)
     assert result.manifest["seeds"]["used_harmful"] == 3
     assert result.manifest["seeds"]["used_benign"] == 1
     assert result.manifest["n_items"] == 4 * len(FORMATS)
-    ten = build_bench(opts, n_seeds=10, pool=pool)
-    assert ten.manifest["seeds"]["used_benign"] == min(2, len(pool.side("test", harmful=False)))
-    everything = build_bench(opts, pool=pool)  # neither: every seed of the split
-    assert everything.manifest["seeds"]["used_benign"] == len(pool.side("test", harmful=False))
+    ten = build_bench(seed_opts, n_seeds=10, pool=seed_pool)
+    n_benign = len(seed_pool.side("test", harmful=False))
+    assert ten.manifest["seeds"]["used_benign"] == min(2, n_benign)
+    everything = build_bench(seed_opts, pool=seed_pool)  # neither: every seed of the split
+    assert everything.manifest["seeds"]["used_benign"] == n_benign
 
 
-def test_files_from_before_the_rename_still_read(tmp_path, opts, pool, capsys):
+def test_files_from_before_the_rename_still_read(tmp_path, seed_opts, seed_pool, capsys):
     from safetygap.bench.items import read_bench
 
-    records = build_bench(opts, n_seeds=2, n_benign=1, pool=pool).records
+    records = build_bench(seed_opts, n_seeds=2, n_benign=1, pool=seed_pool).records
     old = tmp_path / "old.jsonl"
     old.write_text(
         "".join(

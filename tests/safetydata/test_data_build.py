@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from safetygap.bench.build import SeedOptions, load_pool, manifest_path
+from safetygap.bench.build import manifest_path
 from safetygap.bench.formats import FORMATS
 from safetygap.bench.pool import SPLIT_THRESHOLD
 from safetygap.cli import main
@@ -14,31 +14,16 @@ from safetygap.safetydata.build import build_safety_data
 DATA_FIELDS = ["id", "seed_id", "format", "template", "harmful", "prompt", "response"]
 
 
-@pytest.fixture
-def opts(seed_csv):
-    return SeedOptions(
-        seed_file=seed_csv,
-        category_column="category",
-        sources=["safetygap-benign"],
-        test_fraction=0.5,
-    )
-
-
-@pytest.fixture
-def pool(opts, embed_fn):
-    return load_pool(opts, embed_fn)
-
-
-def test_multitask_uses_train_seeds_only_with_fitting_refusals(opts, pool):
-    records = build_safety_data("multitask", opts, pool=pool).records
+def test_multitask_uses_train_seeds_only_with_fitting_refusals(seed_opts, seed_pool):
+    records = build_safety_data("multitask", seed_opts, pool=seed_pool).records
     assert all(list(r) == DATA_FIELDS for r in records)
     assert len({r["id"] for r in records}) == len(records)
-    test_ids = {s.seed_id for s in pool.side("test")}
+    test_ids = {s.seed_id for s in seed_pool.side("test")}
     assert not {r["seed_id"] for r in records} & test_ids
     for fmt, module in FORMATS.items():
         harmful = [r for r in records if r["format"] == fmt and r["harmful"]]
         benign = [r for r in records if r["format"] == fmt and not r["harmful"]]
-        assert len(harmful) == len(pool.side("train", harmful=True))
+        assert len(harmful) == len(seed_pool.side("train", harmful=True))
         assert benign, fmt  # every format has benign examples answered normally
         assert all(r["response"] in module.REFUSALS for r in harmful)
         assert not any(r["response"] in module.REFUSALS for r in benign)
@@ -49,20 +34,20 @@ def test_multitask_uses_train_seeds_only_with_fitting_refusals(opts, pool):
     assert all(r["response"].startswith("```") for r in code)
 
 
-def test_singletask_is_plain_only(opts, pool):
-    single = build_safety_data("singletask", opts, pool=pool).records
-    multi = build_safety_data("multitask", opts, pool=pool).records
+def test_singletask_is_plain_only(seed_opts, seed_pool):
+    single = build_safety_data("singletask", seed_opts, pool=seed_pool).records
+    multi = build_safety_data("multitask", seed_opts, pool=seed_pool).records
     assert {r["format"] for r in single} == {"plain"}
     assert single == [r for r in multi if r["format"] == "plain"]
     with pytest.raises(UserError, match="plain format only"):
-        build_safety_data("singletask", opts, formats=["code"], pool=pool)
+        build_safety_data("singletask", seed_opts, formats=["code"], pool=seed_pool)
     with pytest.raises(UserError, match="unknown dataset kind"):
-        build_safety_data("bigtask", opts, pool=pool)
+        build_safety_data("bigtask", seed_opts, pool=seed_pool)
 
 
-def test_per_format_caps_harmful_examples(opts, pool):
+def test_per_format_caps_harmful_examples(seed_opts, seed_pool):
     records = build_safety_data(
-        "multitask", opts, per_format=2, formats=["plain"], pool=pool
+        "multitask", seed_opts, per_format=2, formats=["plain"], pool=seed_pool
     ).records
     assert sum(r["harmful"] for r in records) == 2
 

@@ -130,6 +130,18 @@ def default_benign(n_seeds: int) -> int:
     return max(1, round(n_seeds * BENIGN_PER_HARMFUL))
 
 
+def seed_counts(pool: SeedPool, harmful: list[Seed], benign: list[Seed]) -> dict:
+    """The manifest's seed counts: loaded, after merging, per side, and used."""
+    return {
+        "loaded": pool.n_loaded,
+        "after_merge": len(pool.seeds),
+        "train": len(pool.side("train")),
+        "test": len(pool.side("test")),
+        "used_harmful": len(harmful),
+        "used_benign": len(benign),
+    }
+
+
 @dataclass
 class BenchResult:
     records: list[dict]
@@ -202,14 +214,7 @@ def build_bench(
             "benign": n_benign,
             "formats": format_names,
         },
-        "seeds": {
-            "loaded": pool.n_loaded,
-            "after_merge": len(pool.seeds),
-            "train": len(pool.side("train")),
-            "test": len(pool.side("test")),
-            "used_harmful": len(harmful),
-            "used_benign": len(benign),
-        },
+        "seeds": seed_counts(pool, harmful, benign),
         "thresholds": {"merge_cosine": MERGE_THRESHOLD, "split_cosine": SPLIT_THRESHOLD},
         "packages": package_versions(opts.source_names()),
         **composition(records),

@@ -9,7 +9,13 @@ benign extras (real programs for code, plain translation pairs), so the model le
 boundary is rather than to refuse the format.
 """
 
-from safetygap.bench.build import BenchResult, SeedOptions, load_pool, package_versions
+from safetygap.bench.build import (
+    BenchResult,
+    SeedOptions,
+    load_pool,
+    package_versions,
+    seed_counts,
+)
 from safetygap.bench.formats import FORMATS, pick_template, refusal, templates_for, wrap
 from safetygap.bench.pool import EmbedFn, SeedPool, balanced
 from safetygap.bench.seeds import Seed
@@ -111,14 +117,7 @@ def build_safety_data(
         "kind": kind,
         "split": "train",
         "options": {**opts.describe(), "per_format": per_format, "formats": format_names},
-        "seeds": {
-            "loaded": pool.n_loaded,
-            "after_merge": len(pool.seeds),
-            "train": len(pool.side("train")),
-            "test": len(pool.side("test")),
-            "used_harmful": len(harmful),
-            "used_benign": len(benign),
-        },
+        "seeds": seed_counts(pool, harmful, benign),
         "refusal_texts": {f: len(FORMATS.get(f).REFUSALS) for f in format_names},
         "packages": package_versions(opts.source_names()),
         **comp,
