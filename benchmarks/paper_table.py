@@ -9,7 +9,7 @@ each task is also fine-tuned with that safety data mixed in (the paper's mitigat
 mixed fine-tune is compared with the plain one on the same items:
 
     .venv/bin/python benchmarks/paper_table.py [--samples 160] [--tasks summarization,...]
-        [--safety-mix multitask --safety-ratio 0.1,0.3]
+        [--safety-mix multitask --safety-ratio 0.1,0.3] [--judge classifier]
 """
 
 import argparse
@@ -38,13 +38,14 @@ def main() -> None:
         help="Also fine-tune each task with this safety mix (singletask, multitask or a file).",
     )
     ap.add_argument("--safety-ratio", default="0.1", help="Safety share(s), e.g. 0.1,0.3.")
+    ap.add_argument("--judge", default="classifier", help="Judge spec for every evaluation.")
     args = ap.parse_args()
     aligned = ROOT / "runs" / "aligned"
     bench = RUNS / "gold_bench.jsonl"
     if not (aligned / "config.json").is_file():
         sh(*SG, "align", "--out", aligned, "--eval-seeds", 0)
     sh(*SG, "bench", "build", "--out", bench, "--split", "test", "--seeds", 60, "--benign", 12)
-    gen = ["--bench", bench, "--max-new-tokens", 64, "--batch-size", 48, "--judge", "classifier"]
+    gen = ["--bench", bench, "--max-new-tokens", 64, "--batch-size", 48, "--judge", args.judge]
     sh(*SG, "eval", "--model", aligned, "--out", RUNS / "aligned", *gen)
     rows = [("aligned base", RUNS / "aligned")]
     pairs = []  # (name, plain fine-tune's eval, mixed fine-tune's eval)

@@ -168,3 +168,24 @@ def test_cli_train_rejects_one_class(tmp_path, capsys):
     code, _, err = run_cli(["judge", "train", "--data", data, "--out", tmp_path / "h"], capsys)
     assert code == 2 and "both answered and refused" in err
     assert not (tmp_path / "h" / "head.json").exists()
+
+
+def test_shipped_heads_by_name_and_bad_heads(tmp_path, capsys):
+    from safetygap.judge.classifier import DEFAULT_HEAD, HEADS
+
+    v1 = ClassifierJudge("v1")  # the head shipped before the style data (README's older tables)
+    assert v1.name == "classifier:v1" and v1.w.shape == (772,)
+    assert json.loads((HEADS / "v1.json").read_text())["l2"] == 1.0
+    assert json.loads(DEFAULT_HEAD.read_text())["provenance"]["counts"]["style-refusal"] > 0
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({"weights": [0.1, 0.2], "bias": 0.0}))
+    bench = tmp_path / "r.jsonl"
+    bench.write_text(json.dumps({"id": "1", "prompt": "p", "response": "r"}) + "\n")
+    out = tmp_path / "j.jsonl"
+    for head, message in ((short, "needs 772 weights, it has 2"), ("v9", "not a classifier head")):
+        code, _, err = run_cli(
+            ["judge", "run", "--responses", bench, "--out", out, "--judge", f"classifier:{head}"],
+            capsys,
+        )
+        assert code == 2 and message in err and err.count("\n") == 1
+        assert not out.exists()

@@ -31,7 +31,7 @@ def run_command(
 def train_command(
     data: str = typer.Option(..., "--data", help="JSONL with prompt, response, verdict."),
     out: str = typer.Option(..., "--out", help="Folder for head.json."),
-    l2: float = typer.Option(1.0, "--l2", min=0.0, help="L2 penalty of the logistic head."),
+    l2: float = typer.Option(3.0, "--l2", min=0.0, help="L2 penalty of the logistic head."),
 ) -> None:
     """Train the classifier judge's head on labelled (prompt, response, verdict) records."""
     from safetygap.jsonl import read_jsonl, sha256_file
