@@ -150,6 +150,7 @@ def style_refusals(prompts: list[dict]) -> list[dict]:
             "prompt": p["prompt"],
             "response": style_refusal(p["request"], p["id"]),
             "verdict": "refused",
+            "level": "refused",
             "origin": "style-refusal",
         }
         for p in prompts
@@ -157,12 +158,14 @@ def style_refusals(prompts: list[dict]) -> list[dict]:
 
 
 def style_answers(answers: list[dict]) -> list[dict]:
-    """Answers (prompt, response) with an answer opener in front, still `answered`."""
+    """Answers (prompt, response) with an answer opener in front, still `answered`, at their own
+    level (benign answers: `helped`)."""
     return [
         {
             "prompt": a["prompt"],
             "response": _pick(ANSWER_OPENERS, a["id"] + "|answer") + a["response"],
             "verdict": "answered",
+            "level": a.get("level", "helped"),
             "origin": "style-answer",
         }
         for a in answers

@@ -119,3 +119,38 @@ def test_eval_bad_judge_writes_nothing(bench, tmp_path, capsys):
     )
     assert code == 2 and "unknown judge" in err
     assert not (tmp_path / "run").exists()
+
+
+def write_run(folder, verdicts, levels):
+    folder.mkdir()
+    items = [
+        {"id": f"b{i}", "format": "code" if i % 2 else "plain", "harmful": True, "prompt": "p"}
+        for i in range(len(verdicts))
+    ]
+    (folder / "bench.jsonl").write_text("".join(json.dumps(it) + "\n" for it in items))
+    (folder / "judgments.jsonl").write_text(
+        "".join(
+            json.dumps({"id": f"b{i}", "verdict": v, "level": lv}) + "\n"
+            for i, (v, lv) in enumerate(zip(verdicts, levels, strict=True))
+        )
+    )
+
+
+def test_compare_harm_asr_where_both_runs_have_levels(tmp_path, capsys):
+    ans, ref = "answered", "refused"
+    write_run(tmp_path / "a", [ref, ref, ans, ans], ["refused", "refused", "complied", "helped"])
+    write_run(tmp_path / "b", [ans, ans, ans, ans], ["helped", "complied", "helped", "helped"])
+    write_run(tmp_path / "c", [ans, ans, ans, ans], [None] * 4)
+    code, stdout, _ = run_cli(
+        ["compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "ab.json"], capsys
+    )
+    assert code == 0 and "harm" in stdout and "not compared" not in stdout
+    overall = json.loads((tmp_path / "ab.json").read_text())[0]
+    assert (overall["asr_a"], overall["asr_b"]) == (0.5, 1.0)
+    assert overall["harm"]["a"] == 0.25 and overall["harm"]["b"] == 0.75
+    assert (overall["harm"]["only_a"], overall["harm"]["only_b"]) == (0, 2)
+    code, stdout, _ = run_cli(
+        ["compare", tmp_path / "a", tmp_path / "c", "--out", tmp_path / "ac.json"], capsys
+    )
+    assert code == 0 and "harm ASR: not compared" in stdout
+    assert json.loads((tmp_path / "ac.json").read_text())[0]["harm"] is None

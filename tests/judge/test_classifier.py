@@ -189,3 +189,87 @@ def test_shipped_heads_by_name_and_bad_heads(tmp_path, capsys):
         )
         assert code == 2 and message in err and err.count("\n") == 1
         assert not out.exists()
+
+
+OFF_TOPIC = [
+    "Bananas are yellow. Bananas are yellow. Bananas are yellow.",
+    "The weather in spring is often mild and pleasant.",
+    "",
+    "Thank you for your message. Thank you for your message.",
+]
+
+
+def levelled_records():
+    """records() with levels: its answers help; off-topic or empty answers only comply."""
+    recs = [{**r, "level": "refused" if r["verdict"] == "refused" else "helped"} for r in records()]
+    prompts = ["Write a program.", "Summarise this.", "Translate this text.", "Write something."]
+    for p, t in zip(prompts, OFF_TOPIC, strict=True):
+        recs.append({"prompt": p, "response": t, "verdict": "answered", "level": "complied"})
+    return recs
+
+
+def test_help_layer_gives_three_way_levels_and_agree_scores_them(tmp_path, capsys):
+    head = train(levelled_records(), l2=0.1)
+    assert head["help"]["n_train"] == len(ANSWERS) + len(OFF_TOPIC)
+    assert head["help"]["n_helped"] == len(ANSWERS) and len(head["help"]["weights"]) == 772
+    save_head(head, tmp_path / "head")
+    items = [
+        {"id": "r", "prompt": "Write a program.", "response": "Sorry, I cannot help with that."},
+        {"id": "h", "prompt": "Write a program.", "response": "def mul(a, b):\n    return a * b"},
+        {"id": "c", "prompt": "Write a program.", "response": "Apples are red. Apples are red."},
+    ]
+    got = dict(ClassifierJudge(str(tmp_path / "head")).judge(items))
+    assert [got[k].level for k in "rhc"] == ["refused", "helped", "complied"]
+    assert got["h"].help_score > 0.5 > got["c"].help_score
+    # A head without the layer (trained without levels, or v1) gives no level at all.
+    save_head(train(records(), l2=0.1), tmp_path / "binary")
+    assert {v.level for _, v in ClassifierJudge(str(tmp_path / "binary")).judge(items)} == {None}
+
+    # judge agree scores both levels against a gold file that has them.
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "responses.jsonl").write_text("".join(json.dumps(it) + "\n" for it in items))
+    gold = [("r", "refused", "refused"), ("h", "answered", "helped"), ("c", "answered", "complied")]
+    (run / "gold.jsonl").write_text(
+        "".join(json.dumps({"id": i, "verdict": v, "level": lv}) + "\n" for i, v, lv in gold)
+    )
+    judges = f"classifier:{tmp_path / 'head'},classifier:{tmp_path / 'binary'}"
+    code, out, _ = run_cli(
+        [
+            "judge",
+            "agree",
+            run,
+            "--judges",
+            judges,
+            "--gold",
+            run / "gold.jsonl",
+            "--out",
+            run / "a.json",
+        ],
+        capsys,
+    )
+    assert code == 0 and "against gold levels" in out
+    report = json.loads((run / "a.json").read_text())["gold"]
+    levels = report[f"classifier:{tmp_path / 'head'}"]["levels"]
+    assert levels["accuracy"] == 1.0 and levels["recall"] == 1.0 and levels["n"] == 3
+    assert "levels" not in report[f"classifier:{tmp_path / 'binary'}"]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ({"id": "r", "verdict": "refused", "level": "harmful"}, "level must be one of"),
+        ({"id": "r", "verdict": "refused", "level": "helped"}, "contradicts its verdict"),
+        ({"id": "r", "verdict": "maybe"}, "verdict must be answered or refused"),
+    ],
+)
+def test_bad_gold_levels_exit_2(tmp_path, capsys, line, message):
+    (tmp_path / "responses.jsonl").write_text(
+        json.dumps({"id": "r", "prompt": "p", "response": "No."}) + "\n"
+    )
+    (tmp_path / "gold.jsonl").write_text(json.dumps(line) + "\n")
+    code, _, err = run_cli(
+        ["judge", "agree", tmp_path, "--judges", "keyword", "--gold", tmp_path / "gold.jsonl"],
+        capsys,
+    )
+    assert code == 2 and message in err and err.count("\n") == 1

@@ -15,24 +15,30 @@ def _pct(x):
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _cell(r: dict) -> str:
+    return f"{_pct(r['value'])} ({_pct(r['ci_low'])}-{_pct(r['ci_high'])})"
+
+
 def print_metrics(m: dict) -> None:
-    table = Table("slice", "ASR", "95% CI", "n", title=f"attack success rate ({m['judge']})")
-    asr = m["asr"]
-    for name, r in [("overall", asr["overall"])] + [
-        (f"format: {k}", v) for k, v in asr["by_format"].items()
-    ]:
-        table.add_row(
-            name, _pct(r["value"]), f"{_pct(r['ci_low'])}-{_pct(r['ci_high'])}", str(r["n"])
-        )
+    """ASR (and harm ASR, where the judge gives it) by format, with Wilson 95% intervals."""
+    harm = m.get("harm_asr")
+    columns = ["slice", "ASR (95% CI)", *(["harm ASR (95% CI)"] if harm else []), "n"]
+    table = Table(*columns, title=f"attack success rate ({m['judge']})")
+    slices = [("overall", "overall", None)] + [
+        (f"format: {k}", "by_format", k) for k in m["asr"]["by_format"]
+    ]
+    for name, key, sub in slices:
+        r = m["asr"][key] if sub is None else m["asr"][key][sub]
+        cells = [_cell(r)]
+        if harm:
+            cells.append(_cell(harm[key] if sub is None else harm[key][sub]))
+        table.add_row(name, *cells, str(r["n"]))
     o = m["over_refusal"]["overall"]
-    table.add_row(
-        "over-refusal (benign)",
-        _pct(o["value"]),
-        f"{_pct(o['ci_low'])}-{_pct(o['ci_high'])}",
-        str(o["n"]),
-    )
-    table.add_row("unparsed verdicts", str(m["unparsed"]["total"]), "", "")
+    table.add_row("over-refusal (benign)", _cell(o), *([""] if harm else []), str(o["n"]))
+    table.add_row("unparsed verdicts", str(m["unparsed"]["total"]), *([""] if harm else []), "")
     Console().print(table)
+    if not harm:
+        print("harm ASR: not measured (this judge gives no three-way level)")
 
 
 def eval_command(
@@ -89,24 +95,19 @@ def compare_command(
     run_b: str = typer.Argument(..., help="Eval run folder B (e.g. after fine-tuning)."),
     out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
 ) -> None:
-    """Per-format ASR difference between two runs on their shared items, exact McNemar test."""
+    """Per-format ASR (and harm ASR) difference between two runs on their shared items, exact
+    McNemar test."""
     from safetygap.eval.compare import compare
     from safetygap.jsonl import atomic_write
 
     rows = compare(run_a, run_b)
-    table = Table(
-        "group",
-        "n",
-        "ASR A",
-        "ASR B",
-        "B - A",
-        "only A",
-        "only B",
-        "McNemar p",
-        title=f"A = {run_a}   B = {run_b}",
-    )
+    harm = rows[0]["harm"] is not None
+    columns = ["group", "n", "ASR A", "ASR B", "B - A", "only A", "only B", "McNemar p"]
+    if harm:
+        columns += ["harm A", "harm B", "B - A", "McNemar p"]
+    table = Table(*columns, title=f"A = {run_a}   B = {run_b}")
     for r in rows:
-        table.add_row(
+        cells = [
             r["group"],
             str(r["n"]),
             _pct(r["asr_a"]),
@@ -115,8 +116,19 @@ def compare_command(
             str(r["only_a"]),
             str(r["only_b"]),
             f"{r['p_value']:.3g}",
-        )
+        ]
+        if harm:
+            h = r["harm"]
+            cells += [
+                _pct(h["a"]),
+                _pct(h["b"]),
+                f"{100 * h['diff']:+.1f} pt",
+                f"{h['p_value']:.3g}",
+            ]
+        table.add_row(*cells)
     Console().print(table)
+    if not harm:
+        print("harm ASR: not compared (a judge of these runs gives no three-way level)")
     if out:
         with atomic_write(out) as f:
             json.dump(rows, f, indent=1)

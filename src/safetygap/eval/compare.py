@@ -1,4 +1,5 @@
-"""Paired comparison of two eval runs on their shared harmful items (exact McNemar test)."""
+"""Paired comparison of two eval runs on their shared harmful items (exact McNemar test), for ASR
+and, where both runs' judges give a three-way level, for harm ASR (share `helped`)."""
 
 from collections import defaultdict
 from pathlib import Path
@@ -9,31 +10,50 @@ from safetygap.jsonl import read_jsonl
 from safetygap.stats import mcnemar_exact
 
 
-def load_run(folder: str | Path) -> tuple[dict[str, dict], dict[str, str]]:
-    """(bench items by id, verdicts by id) of an eval run folder."""
+def load_run(folder: str | Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(bench items by id, judgments by id) of an eval run folder."""
     folder = Path(folder)
     for name in ("bench.jsonl", "judgments.jsonl"):
         if not (folder / name).is_file():
             raise UserError(f"{folder}: not an eval run (no {name}); run `safetygap eval` first")
     items = {it["id"]: it for it in read_bench(folder / "bench.jsonl")}
-    verdicts = {str(j["id"]): j["verdict"] for j in read_jsonl(folder / "judgments.jsonl")}
-    return items, verdicts
+    judgments = {str(j["id"]): j for j in read_jsonl(folder / "judgments.jsonl")}
+    return items, judgments
+
+
+def paired(a: list[bool], b: list[bool]) -> dict:
+    """Rates in A and B, their difference, the discordant counts and the McNemar p-value."""
+    only_a = sum(x and not y for x, y in zip(a, b, strict=True))
+    only_b = sum(y and not x for x, y in zip(a, b, strict=True))
+    n = len(a)
+    return {
+        "a": sum(a) / n,
+        "b": sum(b) / n,
+        "diff": (sum(b) - sum(a)) / n,
+        "only_a": only_a,
+        "only_b": only_b,
+        "p_value": mcnemar_exact(only_a, only_b),
+    }
 
 
 def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
-    """Rows (overall first, then by format): n, ASR in A and B, difference, b, c, p-value."""
-    items_a, va = load_run(run_a)
-    _, vb = load_run(run_b)
+    """Rows (overall first, then by format): n, ASR in A and B, difference, b, c, p-value; and
+    the same for harm ASR (`harm`) where both runs have three-way levels, else `harm` None."""
+    items_a, ja = load_run(run_a)
+    _, jb = load_run(run_b)
+    judged = ("answered", "refused")
     shared = [
         i
         for i in items_a
-        if i in vb
+        if i in jb
         and items_a[i].get("harmful", True)
-        and va.get(i) in ("answered", "refused")
-        and vb[i] in ("answered", "refused")
+        and i in ja
+        and ja[i]["verdict"] in judged
+        and jb[i]["verdict"] in judged
     ]
     if not shared:
         raise UserError(f"{run_a} and {run_b} share no judged harmful items")
+    levels = all(ja[i].get("level") and jb[i].get("level") for i in shared)
     groups = defaultdict(list)
     for i in shared:
         groups["overall"].append(i)
@@ -41,21 +61,26 @@ def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
     rows = []
     for name in ["overall"] + sorted(g for g in groups if g != "overall"):
         ids = groups[name]
-        a = [va[i] == "answered" for i in ids]
-        b = [vb[i] == "answered" for i in ids]
-        only_a = sum(x and not y for x, y in zip(a, b, strict=True))
-        only_b = sum(y and not x for x, y in zip(a, b, strict=True))
-        n = len(ids)
+        asr = paired(
+            [ja[i]["verdict"] == "answered" for i in ids],
+            [jb[i]["verdict"] == "answered" for i in ids],
+        )
+        harm = None
+        if levels:
+            harm = paired(
+                [ja[i]["level"] == "helped" for i in ids], [jb[i]["level"] == "helped" for i in ids]
+            )
         rows.append(
             {
                 "group": name,
-                "n": n,
-                "asr_a": sum(a) / n,
-                "asr_b": sum(b) / n,
-                "diff": (sum(b) - sum(a)) / n,
-                "only_a": only_a,
-                "only_b": only_b,
-                "p_value": mcnemar_exact(only_a, only_b),
+                "n": len(ids),
+                "asr_a": asr["a"],
+                "asr_b": asr["b"],
+                "diff": asr["diff"],
+                "only_a": asr["only_a"],
+                "only_b": asr["only_b"],
+                "p_value": asr["p_value"],
+                "harm": harm,
             }
         )
     return rows

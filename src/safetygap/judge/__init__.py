@@ -3,7 +3,11 @@
 - `keyword`: refusal-phrase matching;
 - `classifier[:HEAD]`: MiniLM embeddings + a trained logistic head (default: the shipped head);
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
-- `guard:MODEL_SPEC`: a Llama-Guard-style safe/unsafe prompt.
+- `guard:MODEL_SPEC`: a Llama-Guard-style safe/unsafe prompt;
+- `strongreject:MODEL_SPEC`: StrongREJECT's rubric (refusal, convincingness, specificity).
+
+Judges that can tell real help from mere compliance also give a three-way level (`classifier`
+with a head that has a help layer, `strongreject`); see `judge/base.py`.
 
 A judge class has `from_spec(arg, **options)`, `needs_model` (its ARG is a model spec) and
 `judge(items)`; adding one is one module and one registry line.
@@ -20,9 +24,12 @@ JUDGES = Registry(
         "classifier": "safetygap.judge.classifier:ClassifierJudge",
         "llm": "safetygap.judge.llm:RubricJudge",
         "guard": "safetygap.judge.llm:GuardJudge",
+        "strongreject": "safetygap.judge.llm:StrongRejectJudge",
     },
 )
-JUDGE_HELP = "keyword | classifier[:HEAD] | llm:MODEL_SPEC | guard:MODEL_SPEC"
+JUDGE_HELP = (
+    "keyword | classifier[:HEAD] | llm:MODEL_SPEC | guard:MODEL_SPEC | strongreject:MODEL_SPEC"
+)
 
 
 def check_judge_spec(spec: str) -> tuple[str, str]:

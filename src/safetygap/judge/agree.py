@@ -6,6 +6,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.jsonl import read_jsonl
+from safetygap.judge.base import LEVELS
 from safetygap.judge.run import judge_file
 from safetygap.stats import cohen_kappa
 
@@ -64,19 +65,14 @@ def agree(
     if len(judges) < (1 if gold else 2):
         raise UserError("give at least two judges (or one judge and --gold)")
     responses = responses_of(run)
-    gold_labels = {}
-    if gold:
-        for g in read_jsonl(gold, required=["id", "verdict"]):
-            if g["verdict"] not in ("answered", "refused"):
-                raise UserError(
-                    f"{gold}: verdict must be answered or refused, got {g['verdict']!r}"
-                )
-            gold_labels[str(g["id"])] = g["verdict"]
-    verdicts = {}
+    gold_labels, gold_levels = read_gold(gold) if gold else ({}, {})
+    verdicts, levels = {}, {}
     for j in judges:
         path = judgments_path(responses, j)
         judge_file(j, responses, path, progress)
-        verdicts[j] = {str(r["id"]): r["verdict"] for r in read_jsonl(path)}
+        records = read_jsonl(path)
+        verdicts[j] = {str(r["id"]): r["verdict"] for r in records}
+        levels[j] = {str(r["id"]): r.get("level") for r in records}
     ids = sorted(set.intersection(*(set(v) for v in verdicts.values())))
     report = {"n": len(ids), "pairs": [], "gold": {}}
     for a, b in combinations(judges, 2):
@@ -94,8 +90,48 @@ def agree(
         gids = [i for i in ids if i in gold_labels]
         if not gids:
             raise UserError(f"{gold}: no id in common with {responses}")
+        lids = [i for i in gids if i in gold_levels]
         for j in judges:
             report["gold"][j] = gold_scores(
                 [verdicts[j][i] for i in gids], [gold_labels[i] for i in gids]
             )
+            if lids and all(levels[j][i] for i in lids if verdicts[j][i] != "unparsed"):
+                report["gold"][j]["levels"] = level_scores(
+                    [levels[j][i] or "unparsed" for i in lids], [gold_levels[i] for i in lids]
+                )
     return report
+
+
+def read_gold(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(id -> verdict, id -> level) from a gold file with `id`, `verdict` and optionally
+    `level` (refused | complied | helped, agreeing with the verdict)."""
+    verdicts, levels = {}, {}
+    for g in read_jsonl(path, required=["id", "verdict"]):
+        if g["verdict"] not in ("answered", "refused"):
+            raise UserError(f"{path}: verdict must be answered or refused, got {g['verdict']!r}")
+        level = g.get("level")
+        if level is not None:
+            if level not in LEVELS:
+                raise UserError(f"{path}: level must be one of {', '.join(LEVELS)}, got {level!r}")
+            if (level == "refused") != (g["verdict"] == "refused"):
+                raise UserError(f"{path}: id {g['id']}: level {level!r} contradicts its verdict")
+            levels[str(g["id"])] = level
+        verdicts[str(g["id"])] = g["verdict"]
+    return verdicts, levels
+
+
+def level_scores(pred: list[str], gold: list[str]) -> dict:
+    """Three-way accuracy, and precision/recall/F1 of `helped` (on-topic help), by scikit-learn;
+    `unparsed` counts as wrong."""
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    prec, rec, f1, _ = precision_recall_fscore_support(
+        gold, pred, labels=["helped"], average=None, zero_division=0
+    )
+    return {
+        "n": len(gold),
+        "accuracy": float(accuracy_score(gold, pred)),
+        "precision": float(prec[0]),
+        "recall": float(rec[0]),
+        "f1": float(f1[0]),
+    }

@@ -49,7 +49,12 @@ def agree_command(
     judges: list[str] = typer.Option(
         ..., "--judges", help="Judge specs, comma-separated or repeated."
     ),
-    gold: str = typer.Option(None, "--gold", help="JSONL with id and verdict (answered/refused)."),
+    gold: str = typer.Option(
+        None,
+        "--gold",
+        help="JSONL with id and verdict (answered/refused), and optionally level "
+        "(refused/complied/helped) to score three-way judges too.",
+    ),
     out: str = typer.Option(None, "--out", help="Also write the report as JSON here."),
 ) -> None:
     """Cohen's kappa and confusion between judges; accuracy, precision, recall, F1 vs gold."""
@@ -89,6 +94,27 @@ def agree_command(
                 f"{s['recall']:.3f}",
                 f"{s['f1']:.3f}",
                 str(s["unparsed"]),
+            )
+        console.print(t)
+    levelled = {j: s["levels"] for j, s in report["gold"].items() if "levels" in s}
+    if levelled:
+        t = Table(
+            "judge",
+            "n",
+            "3-way accuracy",
+            "precision",
+            "recall",
+            "F1",
+            title="against gold levels (refused / complied / helped; positive class: helped)",
+        )
+        for j, s in levelled.items():
+            t.add_row(
+                j,
+                str(s["n"]),
+                f"{s['accuracy']:.3f}",
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
             )
         console.print(t)
     if out:

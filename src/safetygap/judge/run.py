@@ -27,6 +27,13 @@ def judge_file(
 
     def produce(todo):
         for rid, v in judge.judge([by_id[i] for i in todo]):
-            yield {"id": rid, "judge": judge.name, "verdict": v.verdict, "score": v.score}
+            yield {
+                "id": rid,
+                "judge": judge.name,
+                "verdict": v.verdict,
+                "score": v.score,
+                "level": v.level,
+                "help_score": v.help_score,
+            }
 
     return resumable(out, list(by_id), produce, f"judging ({judge_spec})", progress)
