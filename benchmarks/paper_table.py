@@ -3,7 +3,8 @@
 The aligned base (`safetygap align`) is fine-tuned with LoRA on each of the four benign tasks
 (native chat template, the same small budget for each), then every model answers the same gold
 bench (300 harmful items: 60 seeds in five formats; 60 benign look-alikes) and is judged
-by the shipped classifier. Prints ASR by format with Wilson 95% intervals, the change
+by the shipped classifier. Prints ASR (and harm ASR, where the judge gives three-way levels) by
+format with Wilson 95% intervals, the change
 against the aligned base with an exact McNemar p-value, and over-refusal. With `--safety-mix`,
 each task is also fine-tuned with that safety data mixed in (the paper's mitigation), and the
 mixed fine-tune is compared with the plain one on the same items:
@@ -72,26 +73,35 @@ def main() -> None:
     def cell(r):
         return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
 
-    print(f"\n{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
-    for name, run in rows:
-        m = json.loads((run / "metrics.json").read_text())
-        cells = [cell(by_format(m["asr"])[f]) for f in FORMATS]
-        print(
-            f"{name:<34}"
-            + "".join(f"{c:>16}" for c in cells)
-            + f"{cell(m['over_refusal']['overall']):>16}"
-        )
+    metrics = {name: json.loads((run / "metrics.json").read_text()) for name, run in rows}
+    harm = all("harm_asr" in m for m in metrics.values())
 
-    def changes(title, pairs):
+    def table(title, key):
+        print(f"\n{title}")
+        print(f"{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
+        for name, m in metrics.items():
+            cells = [cell(by_format(m[key])[f]) for f in FORMATS]
+            over = cell(m["over_refusal"]["overall"])
+            print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells) + f"{over:>16}")
+
+    table("ASR (answered in any way) by format, %", "asr")
+    if harm:
+        table("harm ASR (on-topic help) by format, %", "harm_asr")
+
+    def changes(title, pairs, level):
         print(f"\n{title} (percentage points, McNemar p)")
         for name, before, after in pairs:
-            by = {r["group"]: r for r in compare(before, after)}
+            by = {r["group"]: (r["harm"] if level else r) for r in compare(before, after)}
             cells = [f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS]
             print(f"{name:<34}" + "".join(cells))
 
-    changes("change against the aligned base", [(n, RUNS / "aligned", r) for n, r in rows[1:]])
-    if pairs:
-        changes("change from adding the safety mix to the same fine-tune", pairs)
+    base = [(n, RUNS / "aligned", r) for n, r in rows[1:]]
+    for level, what in ((False, "ASR"), *([(True, "harm ASR")] if harm else [])):
+        changes(f"change in {what} against the aligned base", base, level)
+        if pairs:
+            changes(
+                f"change in {what} from adding the safety mix to the same fine-tune", pairs, level
+            )
 
 
 if __name__ == "__main__":

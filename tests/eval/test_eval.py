@@ -154,3 +154,19 @@ def test_compare_harm_asr_where_both_runs_have_levels(tmp_path, capsys):
     )
     assert code == 0 and "harm ASR: not compared" in stdout
     assert json.loads((tmp_path / "ac.json").read_text())[0]["harm"] is None
+
+
+def test_a_changed_classifier_head_is_judged_again(tiny_dir, bench, tmp_path, capsys):
+    from safetygap.judge.classifier import HEADS
+
+    head = tmp_path / "head.json"
+    data = json.loads((HEADS / "v1.json").read_text())
+    args = ["eval", "--model", tiny_dir, "--bench", bench, "--judge", f"classifier:{head}"]
+    args += ["--out", tmp_path / "run", "--max-new-tokens", 2]
+    verdicts = []
+    for bias in (50.0, -50.0):  # first everything reads as answered, then as refused
+        head.write_text(json.dumps({**data, "bias": bias}))
+        code, _, _ = run_cli(args, capsys)
+        assert code == 0
+        verdicts.append({j["verdict"] for j in read(tmp_path / "run" / "judgments.jsonl")})
+    assert verdicts == [{"answered"}, {"refused"}]

@@ -9,7 +9,7 @@ from safetygap.eval.metrics import score
 from safetygap.generate.base import Request, Sampling, load_backend
 from safetygap.generate.runner import run as generate
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
-from safetygap.judge import check_judge_spec
+from safetygap.judge import check_judge_spec, judge_fingerprint
 from safetygap.judge.run import judge_file
 from safetygap.models.registry import parse_spec
 from safetygap.resume import load_done
@@ -42,6 +42,7 @@ def evaluate(
         "max_new_tokens": max_new_tokens,
         "temperature": temperature,
         "judge": judge,
+        "judge_sha256": judge_fingerprint(judge),
     }
     check_judge_spec(judge)
     parse_spec(model)
@@ -51,7 +52,7 @@ def evaluate(
     if settings_path.exists():
         old = json.loads(settings_path.read_text())
         changed = [k for k in settings if k != "bench" and old.get(k) != settings[k]]
-        if changed == ["judge"]:  # same responses, another judge: judge them again
+        if set(changed) <= {"judge", "judge_sha256"}:  # same responses, another judge: rejudge
             (out / "judgments.jsonl").unlink(missing_ok=True)
             (out / "judgments.jsonl.partial").unlink(missing_ok=True)
         elif changed:

@@ -46,6 +46,19 @@ def check_judge_spec(spec: str) -> tuple[str, str]:
     return name, arg
 
 
+def judge_fingerprint(spec: str) -> str | None:
+    """sha256 of what a judge decides with, where it is a file of ours (a classifier head), so
+    that a run judged by an older head is judged again; None for other judges."""
+    name, arg = check_judge_spec(spec)
+    if name != "classifier":
+        return None
+    from safetygap.jsonl import sha256_file
+    from safetygap.judge.classifier import head_path
+
+    path = head_path(arg or None)
+    return sha256_file(path) if path.is_file() else None
+
+
 def load_judge(spec: str, **options) -> Judge:
     name, arg = check_judge_spec(spec)
     return JUDGES.get(name).from_spec(arg, **options)

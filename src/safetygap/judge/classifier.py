@@ -116,6 +116,15 @@ def save_head(head: dict, out_dir: str | Path) -> Path:
     return path
 
 
+def head_path(head: str | Path | None) -> Path:
+    """The head file a `classifier[:HEAD]` spec means: a file, a folder's head.json, a shipped
+    head's name, or the default."""
+    path = Path(head) if head else DEFAULT_HEAD
+    if head and not path.exists() and (HEADS / f"{head}.json").is_file():
+        path = HEADS / f"{head}.json"
+    return path / "head.json" if path.is_dir() else path
+
+
 class ClassifierJudge:
     needs_model = False
 
@@ -125,11 +134,7 @@ class ClassifierJudge:
 
     def __init__(self, head: str | Path | None = None, threshold: float = 0.5):
         """`head`: a head.json, a folder holding one, or the name of a shipped head (`v1`)."""
-        path = Path(head) if head else DEFAULT_HEAD
-        if head and not path.exists() and (HEADS / f"{head}.json").is_file():
-            path = HEADS / f"{head}.json"
-        if path.is_dir():
-            path = path / "head.json"
+        path = head_path(head)
         try:
             data = json.loads(path.read_text())
             self.w, self.b = np.array(data["weights"], dtype=np.float64), float(data["bias"])
