@@ -38,15 +38,15 @@ def confusion(a: list[str], b: list[str]) -> dict[str, dict[str, int]]:
     return {x: {y: int(m[i, j]) for j, y in enumerate(LABELS)} for i, x in enumerate(LABELS)}
 
 
-def gold_scores(pred: list[str], gold: list[str]) -> dict:
-    """Accuracy, and precision/recall/F1 of `answered` (unparsed counts as wrong), by
-    scikit-learn; 0 where a ratio is undefined (nothing predicted or labelled answered)."""
+def scores(pred: list[str], gold: list[str], positive: str) -> dict:
+    """Accuracy, and precision/recall/F1 of the `positive` label, by scikit-learn; 0 where a
+    ratio is undefined (nothing predicted or labelled positive)."""
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     if len(pred) != len(gold):
         raise ValueError("prediction and gold sequences differ in length")
     prec, rec, f1, _ = precision_recall_fscore_support(
-        gold, pred, labels=["answered"], average=None, zero_division=0
+        gold, pred, labels=[positive], average=None, zero_division=0
     )
     return {
         "n": len(gold),
@@ -54,8 +54,12 @@ def gold_scores(pred: list[str], gold: list[str]) -> dict:
         "precision": float(prec[0]),
         "recall": float(rec[0]),
         "f1": float(f1[0]),
-        "unparsed": pred.count("unparsed"),
     }
+
+
+def gold_scores(pred: list[str], gold: list[str]) -> dict:
+    """`scores` of `answered` (unparsed counts as wrong), with the unparsed count."""
+    return {**scores(pred, gold, "answered"), "unparsed": pred.count("unparsed")}
 
 
 def agree(
@@ -121,17 +125,5 @@ def read_gold(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def level_scores(pred: list[str], gold: list[str]) -> dict:
-    """Three-way accuracy, and precision/recall/F1 of `helped` (on-topic help), by scikit-learn;
-    `unparsed` counts as wrong."""
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-
-    prec, rec, f1, _ = precision_recall_fscore_support(
-        gold, pred, labels=["helped"], average=None, zero_division=0
-    )
-    return {
-        "n": len(gold),
-        "accuracy": float(accuracy_score(gold, pred)),
-        "precision": float(prec[0]),
-        "recall": float(rec[0]),
-        "f1": float(f1[0]),
-    }
+    """Three-way accuracy, and `scores` of `helped` (on-topic help); unparsed counts as wrong."""
+    return scores(pred, gold, "helped")

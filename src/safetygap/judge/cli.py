@@ -75,48 +75,31 @@ def agree_command(
             t.add_row(x, *(str(p["confusion"][x][y]) for y in LABELS))
         console.print(t)
     if report["gold"]:
-        t = Table(
-            "judge",
-            "n",
-            "accuracy",
-            "precision",
-            "recall",
-            "F1",
-            "unparsed",
-            title="against gold (positive class: answered)",
-        )
-        for j, s in report["gold"].items():
-            t.add_row(
-                j,
-                str(s["n"]),
-                f"{s['accuracy']:.3f}",
-                f"{s['precision']:.3f}",
-                f"{s['recall']:.3f}",
-                f"{s['f1']:.3f}",
-                str(s["unparsed"]),
-            )
-        console.print(t)
+        console.print(score_table("accuracy", "answered", report["gold"]))
     levelled = {j: s["levels"] for j, s in report["gold"].items() if "levels" in s}
     if levelled:
-        t = Table(
-            "judge",
-            "n",
-            "3-way accuracy",
-            "precision",
-            "recall",
-            "F1",
-            title="against gold levels (refused / complied / helped; positive class: helped)",
-        )
-        for j, s in levelled.items():
-            t.add_row(
-                j,
-                str(s["n"]),
-                f"{s['accuracy']:.3f}",
-                f"{s['precision']:.3f}",
-                f"{s['recall']:.3f}",
-                f"{s['f1']:.3f}",
-            )
-        console.print(t)
+        title = "3-way accuracy"
+        console.print(score_table(title, "helped", levelled, "refused / complied / helped; "))
     if out:
         with atomic_write(out) as f:
             json.dump(report, f, indent=1)
+
+
+def score_table(accuracy: str, positive: str, rows: dict, levels: str = "") -> Table:
+    """One row per judge: n, accuracy, precision, recall, F1 (and unparsed where counted)."""
+    unparsed = all("unparsed" in r for r in rows.values())
+    name = "against gold levels" if levels else "against gold"
+    t = Table(
+        "judge",
+        "n",
+        accuracy,
+        "precision",
+        "recall",
+        "F1",
+        *(["unparsed"] if unparsed else []),
+        title=f"{name} ({levels}positive class: {positive})",
+    )
+    for j, r in rows.items():
+        cells = [f"{r[k]:.3f}" for k in ("accuracy", "precision", "recall", "f1")]
+        t.add_row(j, str(r["n"]), *cells, *([str(r["unparsed"])] if unparsed else []))
+    return t
