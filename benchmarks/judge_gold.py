@@ -5,7 +5,7 @@ Everything is rebuilt from public data and the embedded model by this one comman
     .venv/bin/python benchmarks/judge_gold.py [--install] [--llm-judges]
 
 1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
-   task formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
+   formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
 2. answers them greedily (64 new tokens): gold three times (the embedded SmolLM2-135M-Instruct
    without and with the default safety system prompt, and the aligned model from
    `safetygap align`), train twice (embedded and aligned, no system prompt);

@@ -1,1 +1,1 @@
-"""The multitask bench: harmful seeds (and benign look-alikes) wrapped in task formats."""
+"""The multitask bench: harmful seeds (and benign look-alikes) wrapped in every format."""
