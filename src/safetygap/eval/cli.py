@@ -90,13 +90,9 @@ def eval_command(
     print(f"wrote {out}/metrics.json")
 
 
-def compare_command(
-    run_a: str = typer.Argument(..., help="Eval run folder A (e.g. the base model)."),
-    run_b: str = typer.Argument(..., help="Eval run folder B (e.g. after fine-tuning)."),
-    out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
-) -> None:
-    """Per-format ASR (and harm ASR) difference between two runs on their shared items, exact
-    McNemar test."""
+def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
+    """Per-format ASR (and harm ASR) difference between two eval runs on their shared items,
+    exact McNemar test (`safetygap compare` on eval runs)."""
     from safetygap.eval.compare import compare
     from safetygap.jsonl import atomic_write
 

@@ -39,18 +39,23 @@ def confusion(a: list[str], b: list[str]) -> dict[str, dict[str, int]]:
 
 
 def scores(pred: list[str], gold: list[str], positive: str) -> dict:
-    """Accuracy, and precision/recall/F1 of the `positive` label, by scikit-learn; 0 where a
-    ratio is undefined (nothing predicted or labelled positive)."""
+    """Accuracy with its Wilson 95% interval, and precision/recall/F1 of the `positive` label,
+    by scikit-learn; 0 where a ratio is undefined (nothing predicted or labelled positive)."""
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    from safetygap.stats import wilson
 
     if len(pred) != len(gold):
         raise ValueError("prediction and gold sequences differ in length")
     prec, rec, f1, _ = precision_recall_fscore_support(
         gold, pred, labels=[positive], average=None, zero_division=0
     )
+    right = sum(p == g for p, g in zip(pred, gold, strict=True))
+    low, high = wilson(right, len(gold))
     return {
         "n": len(gold),
         "accuracy": float(accuracy_score(gold, pred)),
+        "accuracy_ci": [low, high],
         "precision": float(prec[0]),
         "recall": float(rec[0]),
         "f1": float(f1[0]),

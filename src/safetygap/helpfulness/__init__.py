@@ -1,0 +1,1 @@
+"""Helpfulness: running and scoring model-written code."""

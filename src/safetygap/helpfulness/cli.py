@@ -1,0 +1,156 @@
+"""`safetygap helpfulness`, and the helpfulness half of `safetygap compare`."""
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from safetygap.generate.base import SYSTEM_PROMPT_HELP
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
+
+KIND_HELP = "A task file's kind: summarization, translation, code or classification."
+
+
+def _value(x, scale: str) -> str:
+    if x is None or x != x:
+        return "-"
+    return f"{100 * x:.1f}" if scale == "0-1" else f"{x:.1f}"
+
+
+def print_report(report: dict) -> None:
+    """The metrics with their 95% intervals (0-1 metrics shown in percent)."""
+    t = Table("metric", "value (95% CI)", "n", "interval", title=f"helpfulness: {report['task']}")
+    for name, m in report["metrics"].items():
+        s = m["scale"]
+        cell = f"{_value(m['value'], s)} ({_value(m['ci_low'], s)}-{_value(m['ci_high'], s)})"
+        t.add_row(name, cell, str(m["n"]), m["interval"])
+    o = report.get("over_refusal")
+    if o:
+        t.add_row(
+            "over-refusal (benign, eval)",
+            f"{_value(o['value'], '0-1')} "
+            f"({_value(o['ci_low'], '0-1')}-{_value(o['ci_high'], '0-1')})",
+            str(o["n"]),
+            "wilson",
+        )
+    Console().print(t)
+
+
+def helpfulness_command(
+    task: str = typer.Option(
+        ..., "--task", help="A registered task (`safetygap tasks list`) or a JSONL file."
+    ),
+    out: str = typer.Option(..., "--out", help="Run folder: responses, scores, helpfulness.json."),
+    model: str = typer.Option(
+        DEFAULT_CHAT_MODEL,
+        "--model",
+        help="Registry name, local folder, hub id or openai:MODEL@URL.",
+    ),
+    adapter: str = typer.Option(None, "--adapter", help="PEFT adapter folder to apply."),
+    kind: str = typer.Option(None, "--kind", help=KIND_HELP),
+    limit: int = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        help="Only the first N held-out items (translation: N per direction).",
+    ),
+    system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
+    max_new_tokens: int = typer.Option(
+        None,
+        "--max-new-tokens",
+        min=1,
+        help="Default per task: summarization 48, translation 192, code 256, classification 8.",
+    ),
+    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Prompts per local batch."),
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Endpoint requests in flight."),
+    eval_run: str = typer.Option(
+        None,
+        "--eval",
+        help="An eval run of the same model and settings: its over-refusal on benign look-alikes "
+        "is reported next to the task metrics.",
+    ),
+    cpu_seconds: int = typer.Option(
+        10, "--cpu-seconds", help="Code: CPU-time limit of each program in the sandbox."
+    ),
+    memory_mb: int = typer.Option(
+        512, "--memory-mb", help="Code: address-space limit of each program in the sandbox."
+    ),
+) -> None:
+    """Score a model's skill on a fine-tuning task's held-out split (never seen in training).
+
+    summarization: ROUGE-1/2/L (rouge-score, stemmed); translation: chrF++ and BLEU (sacrebleu),
+    English->French and back; code: pass@1 on HumanEval, run in the sandbox (or on a file of
+    problems in HumanEval's shape, with --kind code); classification: accuracy, macro-F1 and
+    the share of answers naming no label. Writes OUT/responses.jsonl, OUT/scores.jsonl (per
+    item) and OUT/helpfulness.json (each metric with a 95% interval: Wilson for 0/1 metrics,
+    a bootstrap over items for the rest). Killed runs resume: run the same command again.
+    """
+    from safetygap.generate.base import system_prompt_from
+    from safetygap.helpfulness.run import helpfulness
+    from safetygap.helpfulness.sandbox import Limits
+
+    limits = Limits(cpu_s=cpu_seconds, memory_mb=memory_mb, wall_s=max(2 * cpu_seconds, 5))
+    report = helpfulness(
+        model,
+        task,
+        out,
+        adapter=adapter,
+        kind=kind,
+        system_prompt=system_prompt_from(system_prompt),
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        limit=limit,
+        limits=limits,
+        eval_run=eval_run,
+    )
+    print_report(report)
+    print(f"wrote {out}/helpfulness.json")
+
+
+def print_comparison(rows: list[dict], run_a: str, run_b: str) -> None:
+    t = Table(
+        "metric", "n", "A", "B", "B - A (95% CI)", "p", "test", title=f"A = {run_a}   B = {run_b}"
+    )
+    for r in rows:
+        s = r["scale"]
+        diff = _value(r["diff"], s)
+        if r["ci_low"] is not None:
+            diff += f" ({_value(r['ci_low'], s)} to {_value(r['ci_high'], s)})"
+        t.add_row(
+            r["metric"],
+            str(r["n"]),
+            _value(r["a"], s),
+            _value(r["b"], s),
+            diff,
+            f"{r['p_value']:.3g}",
+            r["test"],
+        )
+    Console().print(t)
+
+
+def compare_command(
+    run_a: str = typer.Argument(..., help="Run folder A (e.g. the base model)."),
+    run_b: str = typer.Argument(..., help="Run folder B (e.g. after fine-tuning)."),
+    out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
+) -> None:
+    """Compare two runs of the same items, paired.
+
+    Eval runs: per-format ASR (and harm ASR) difference, exact McNemar test. Helpfulness runs:
+    each metric's difference, with an exact McNemar test for 0/1 metrics (pass@1, accuracy) and
+    a paired bootstrap interval and p-value for the others.
+    """
+    import json
+
+    from safetygap.eval.cli import compare_eval
+    from safetygap.helpfulness.compare import compare, is_helpfulness_run
+    from safetygap.jsonl import atomic_write
+
+    if not (is_helpfulness_run(run_a) or is_helpfulness_run(run_b)):
+        return compare_eval(run_a, run_b, out)
+    rows = compare(run_a, run_b)
+    print_comparison(rows, run_a, run_b)
+    if out:
+        with atomic_write(out) as f:
+            json.dump(rows, f, indent=1)

@@ -1,0 +1,151 @@
+"""`safetygap helpfulness`: a task's held-out items -> responses.jsonl -> scores.jsonl ->
+helpfulness.json, resumable, with the generation settings eval uses."""
+
+import json
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.finetune.tasks import TASKS, is_file_task, load_examples, task_kind
+from safetygap.generate.base import Request, Sampling, load_backend
+from safetygap.generate.runner import run as generate
+from safetygap.hashing import text_id
+from safetygap.helpfulness.scorers import SCORERS
+from safetygap.jsonl import atomic_write, read_jsonl
+from safetygap.models.registry import parse_spec
+from safetygap.resume import load_done, resumable
+from safetygap.stats import bootstrap_corpus, rate
+
+
+def task_items(task: str, kind: str | None, limit: int | None) -> tuple[str, list[dict]]:
+    """(task kind, items) of a registered task or a user file (whose kind must be given)."""
+    if is_file_task(task):
+        if kind is None:
+            raise UserError(f"{task}: a task file needs --kind ({', '.join(SCORERS)})")
+    elif task not in TASKS:
+        raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)} or a JSONL file")
+    kind = kind or task_kind(task)
+    scorer = SCORERS.get(kind)
+    if kind == "code":  # HumanEval, or the user's problems file; never the untested task data
+        return kind, scorer.items(None, limit, task if is_file_task(task) else None)
+    return kind, scorer.items(load_examples(task, "eval"), limit)
+
+
+def summarize(scores: list[dict], metrics) -> dict:
+    """{metric: {value, ci_low, ci_high, n, interval}} from per-item statistics."""
+    out = {}
+    for m in metrics:
+        rows = [s["stats"][m.name] for s in scores if m.name in s["stats"]]
+        if m.proportion:
+            k = int(sum(r[0] for r in rows))
+            out[m.name] = {**rate(k, len(rows)), "interval": "wilson"}
+        else:
+            value, lo, hi = bootstrap_corpus(rows, m.aggregate)
+            out[m.name] = {
+                "value": value,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n": len(rows),
+                "interval": "bootstrap",
+            }
+        out[m.name]["scale"] = m.scale
+    return out
+
+
+def over_refusal_of(run: str | Path, settings: dict) -> dict:
+    """An eval run's over-refusal, checked to be of the same model and generation settings."""
+    run = Path(run)
+    try:
+        theirs = json.loads((run / "settings.json").read_text())
+        metrics = json.loads((run / "metrics.json").read_text())
+    except (OSError, ValueError):
+        raise UserError(f"{run}: not a finished eval run (no settings.json/metrics.json)") from None
+    keys = ("model", "adapter", "system_prompt", "temperature")
+    differ = [k for k in keys if theirs.get(k) != settings[k]]
+    if differ:
+        raise UserError(f"{run}: an eval run of another model or setting ({', '.join(differ)})")
+    return {**metrics["over_refusal"]["overall"], "eval_run": str(run)}
+
+
+def helpfulness(
+    model: str,
+    task: str,
+    out: str | Path,
+    adapter: str | None = None,
+    kind: str | None = None,
+    system_prompt: str | None = None,
+    max_new_tokens: int | None = None,
+    temperature: float = 0.0,
+    batch_size: int = 16,
+    concurrency: int = 8,
+    limit: int | None = None,
+    limits=None,
+    eval_run: str | None = None,
+    progress: bool = True,
+) -> dict:
+    """Answer a task's held-out items and score them into `out`; re-running resumes."""
+    from safetygap.helpfulness.sandbox import Limits
+
+    out = Path(out)
+    parse_spec(model)
+    if adapter and not Path(adapter, "adapter_config.json").is_file():
+        raise UserError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
+    kind, items = task_items(task, kind, limit)
+    scorer = SCORERS.get(kind)
+    limits = limits or Limits()
+    settings = {
+        "model": model,
+        "adapter": adapter,
+        "system_prompt": system_prompt,
+        "task": task,
+        "kind": kind,
+        "items_id": text_id(json.dumps(items, sort_keys=True)),
+        "n_items": len(items),
+        "max_new_tokens": max_new_tokens or scorer.MAX_NEW_TOKENS,
+        "temperature": temperature,
+        "sandbox": vars(limits) if kind == "code" else None,
+    }
+    over_refusal = over_refusal_of(eval_run, settings) if eval_run else None
+    settings_path = out / "settings.json"
+    if settings_path.exists():
+        old = json.loads(settings_path.read_text())
+        changed = [k for k in settings if old.get(k) != settings[k]]
+        if changed:
+            raise UserError(
+                f"{out} holds a run with other settings ({', '.join(changed)}); "
+                "choose another --out"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(settings_path) as f:
+        json.dump(settings, f, indent=1)
+
+    responses = out / "responses.jsonl"
+    requests = [Request(it["id"], it["prompt"]) for it in items]
+    if not {r.id for r in requests} <= set(load_done(responses)):  # else no model to load
+        backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
+        sampling = Sampling(settings["max_new_tokens"], temperature, system_prompt)
+        generate(backend, requests, sampling, responses, progress)
+    answers = {str(r["id"]): r["response"] for r in read_jsonl(responses)}
+    by_id = {it["id"]: it for it in items}
+    score = scorer.score
+    if kind == "code":
+
+        def score(item, response):
+            return scorer.score(item, response, limits)
+
+    def produce(todo):
+        for i in todo:
+            yield {"id": i, **score(by_id[i], answers[i])}
+
+    resumable(out / "scores.jsonl", list(by_id), produce, "scoring", progress)
+    scores = read_jsonl(out / "scores.jsonl")
+    report = {
+        "task": task,
+        "kind": kind,
+        "n": len(items),
+        "metrics": summarize(scores, scorer.METRICS),
+        "over_refusal": over_refusal,
+        "settings": settings,
+    }
+    with atomic_write(out / "helpfulness.json") as f:
+        json.dump(report, f, indent=1)
+    return report
