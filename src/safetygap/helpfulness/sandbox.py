@@ -23,8 +23,10 @@ from dataclasses import dataclass, fields
 
 from safetygap.errors import UserError
 
-# The first program the sandbox runs: a fresh single-threaded interpreter (so no preexec_fn in the
-# host), inside the namespaces. It builds the chroot, drops privileges, sets the limits, then execs.
+# The first program the sandbox runs (inside the namespaces, if any): a fresh single-threaded
+# interpreter, so nothing runs between fork and exec in the host (no preexec_fn). It builds the
+# chroot, drops privileges, sets the limits, then execs the program (forking it first when it has
+# to stay as the pid namespace's init).
 _LAUNCHER = r"""
 import contextlib, ctypes, fcntl, json, os, resource, signal, socket, struct, sys
 cfg = json.loads(sys.argv[1])
@@ -188,7 +190,10 @@ def _mode() -> _Mode:
 
 
 def _works(mode: _Mode) -> bool:
-    return _run(mode, "print('sandbox-ok')", Limits(), "").stdout == "sandbox-ok\n"
+    try:
+        return _run(mode, "print('sandbox-ok')", Limits(), "").stdout == "sandbox-ok\n"
+    except OSError:
+        return False
 
 
 def isolation() -> tuple[str, ...]:
@@ -202,7 +207,7 @@ def run_python(code: str, limits: Limits = Limits(), stdin: str = "") -> Result:
 
 
 def overhead(n: int = 10) -> float:
-    """Mean wall seconds the sandbox adds per program (runs `pass` n times after the probe)."""
+    """Mean wall seconds to run an empty program in the sandbox, interpreter start-up included."""
     _mode()
     start = time.perf_counter()
     for _ in range(n):
@@ -218,45 +223,42 @@ def _binds() -> list[str]:
     return [p for p in paths if not any(p.startswith(q + "/") for q in paths)]
 
 
-def _pids(uid: int) -> list[int]:
-    """Live (not zombie) processes owned by `uid`, host-wide."""
-    pids = []
+def _procs(uid: int | None = None, pgid: int | None = None, zombies: bool = False) -> list[int]:
+    """Processes host-wide owned by `uid` or in process group `pgid`; zombies only if asked."""
+    found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with suppress(OSError), open(f"/proc/{pid}/stat") as f:
-            alive = f.read().rsplit(")", 1)[1].split()[0] != "Z"
-            if alive and os.stat(f"/proc/{pid}").st_uid == uid:
-                pids.append(int(pid))
-    return pids
+            state, _, group = f.read().rsplit(")", 1)[1].split()[:3]
+            if state != "Z" or zombies:
+                if int(group) == pgid or uid is not None and os.stat(f"/proc/{pid}").st_uid == uid:
+                    found.append(int(pid))
+    return found
 
 
 def _threads(uid: int) -> int:
     """Threads owned by `uid`: what RLIMIT_NPROC counts outside a user namespace."""
     n = 0
-    for pid in _pids(uid):
+    for pid in _procs(uid, zombies=True):
         with suppress(OSError):
             n += len(os.listdir(f"/proc/{pid}/task"))
     return n
 
 
 def _kill(proc: subprocess.Popen, mode: _Mode, uid: int | None) -> None:
-    """SIGKILL the program and everything it started."""
-    kids = []
-    if "pidns" in mode.layers:  # unshare's child is pid 1 there: the kernel kills all the rest
+    """SIGKILL the program and everything it started; wait (up to 1 s) until they are gone."""
+    kids = []  # with a pid namespace: the launcher, its pid 1, whose death kills all the rest
+    with suppress(OSError), open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+        kids = [int(k) for k in f.read().split()] if "pidns" in mode.layers else []
+    for pid in kids or [-proc.pid]:  # or the process group
         with suppress(OSError):
-            with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
-                kids = [int(k) for k in f.read().split()]
-    for kid in kids:
-        with suppress(OSError):
-            os.kill(kid, signal.SIGKILL)
-    if not kids:
-        with suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    for _ in range(100 if uid else 0):  # a uid of its own: also what left the process group
-        if not (pids := _pids(uid)):
+            os.kill(pid, signal.SIGKILL)
+    for _ in range(100):  # the group (and the uid) until empty; unshare goes once pid 1 has gone
+        if not (pids := _procs(uid, pgid=proc.pid)):
             break
         for pid in pids:
-            with suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            if pid != proc.pid or not kids:
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         time.sleep(0.01)
 
 
@@ -264,7 +266,7 @@ def _run(mode: _Mode, code: str, limits: Limits, stdin: str) -> Result:
     uid = 100_000_000 + secrets.randbelow(900_000_000) if mode.own_uid else None
     folder = tempfile.mkdtemp(prefix="safetygap-sandbox-")
     try:
-        with open(os.path.join(folder, "main.py"), "w") as f:
+        with open(os.path.join(folder, "main.py"), "w", encoding="utf-8") as f:
             f.write(code)
         if uid:
             os.chown(folder, uid, uid)
@@ -315,6 +317,8 @@ def _run(mode: _Mode, code: str, limits: Limits, stdin: str) -> Result:
                 out, err, reason = _pump(proc, kill, limits, start)
         finally:
             kill()
+            with suppress(OSError):
+                os.kill(proc.pid, signal.SIGKILL)  # only if it outlived kill()'s wait
             _, status, usage = os.wait4(proc.pid, 0)
             if status_r is not None:  # nothing there: we killed the launcher (or its setup failed)
                 with open(status_r) as f:
