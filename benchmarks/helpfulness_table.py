@@ -75,8 +75,21 @@ def main() -> None:
                 extra += ["--eval", eval_run]
             t0 = time.perf_counter()
             fresh = not (out / "helpfulness.json").is_file()
-            sh(*SG, "helpfulness", "--model", aligned, "--task", task, "--out", out,
-               "--limit", limits[task], "--batch-size", 32, *extra)
+            sh(
+                *SG,
+                "helpfulness",
+                "--model",
+                aligned,
+                "--task",
+                task,
+                "--out",
+                out,
+                "--limit",
+                limits[task],
+                "--batch-size",
+                32,
+                *extra,
+            )
             report = json.loads((out / "helpfulness.json").read_text())
             if fresh:
                 timing[task][0] += time.perf_counter() - t0
