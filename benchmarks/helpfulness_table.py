@@ -37,13 +37,17 @@ def sh(*args):
     subprocess.run([str(a) for a in args], check=True)
 
 
-def models() -> list[tuple[str, str | None, Path]]:
-    """(row name, adapter folder or None, its paper-table eval run)."""
-    rows = [("aligned base", None, TABLE / "aligned")]
+def models(ratios: list[str]) -> list[tuple[str, str, str | None, Path]]:
+    """(row name, model, adapter folder or None, its paper-table eval run): the aligned base, the
+    plain fine-tunes, the safety-mixed ones at the given ratios, and the base before align."""
+    aligned = str(ROOT / "runs" / "aligned")
+    rows = [("aligned base", aligned, None, TABLE / "aligned")]
     for ft in sorted(TABLE.glob("ft-*")):
-        if (ft / "adapter_config.json").is_file():
-            name = ft.name[3:]
-            rows.append((f"+ {name}", str(ft), TABLE / f"eval-{name}"))
+        name = ft.name[3:]
+        mixed = name not in TASKS
+        if (ft / "adapter_config.json").is_file() and (not mixed or name.split("-")[-1] in ratios):
+            rows.append((f"+ {name}", aligned, str(ft), TABLE / f"eval-{name}"))
+    rows.append(("base (before align)", "smollm2-135m-instruct", None, TABLE / "base"))
     return rows
 
 
@@ -57,8 +61,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=100, help="Held-out items per task.")
     ap.add_argument("--translation-limit", type=int, default=40, help="Items per direction.")
     ap.add_argument("--code-limit", type=int, default=60, help="HumanEval problems.")
+    ap.add_argument("--safety-ratio", default="0.3", help="Safety-mixed fine-tunes to include.")
     args = ap.parse_args()
-    aligned = ROOT / "runs" / "aligned"
     limits = {
         "summarization": args.limit,
         "classification": args.limit,
@@ -67,9 +71,11 @@ def main() -> None:
     }
     timing = {t: [0.0, 0] for t in TASKS}
     reports = {}
-    for name, adapter, eval_run in models():
+    rows = models(args.safety_ratio.split(","))
+    for name, model, adapter, eval_run in rows:
         for task in TASKS:
-            out = RUNS / (Path(adapter).name if adapter else "aligned") / task
+            folder = Path(adapter).name if adapter else "aligned" if "aligned" in name else "base"
+            out = RUNS / folder / task
             extra = ["--adapter", adapter] if adapter else []
             if (eval_run / "metrics.json").is_file():
                 extra += ["--eval", eval_run]
@@ -79,7 +85,7 @@ def main() -> None:
                 *SG,
                 "helpfulness",
                 "--model",
-                aligned,
+                model,
                 "--task",
                 task,
                 "--out",
@@ -95,19 +101,40 @@ def main() -> None:
                 timing[task][0] += time.perf_counter() - t0
                 timing[task][1] += report["n"]
             reports[(name, task)] = (out, report)
-    names = [n for n, _, _ in models()]
+    names = [n for n, _, _, _ in rows]
     print("\ntask skill (95% CI; 0-1 metrics in percent) and over-refusal on benign look-alikes")
     print(f"{'model':<36}" + "".join(f"{MAIN[t]:>24}" for t in TASKS) + f"{'over-refusal':>22}")
     for n in names:
         row = "".join(f"{cell(reports[(n, t)][1]['metrics'][MAIN[t]]):>24}" for t in TASKS)
         o = reports[(n, TASKS[0])][1]["over_refusal"]
         print(f"{n:<36}{row}{cell({**o, 'scale': '0-1'}) if o else '-':>22}")
-    print("\nchange on the fine-tune's own task (paired; B - A with 95% CI and p)")
-    for n in names[1:]:
+    print("\nchange on the fine-tune's own task, paired on the same items: B - A (95% CI), p")
+    for n in names[1:-1]:
         task = next(t for t in TASKS if n[2:].startswith(t))
         base = "aligned base" if n == f"+ {task}" else f"+ {task}"
-        out = RUNS / "compare" / f"{n[2:]}-vs-{base.replace(' ', '_').strip('+_')}.json"
-        sh(*SG, "compare", reports[(base, task)][0], reports[(n, task)][0], "--out", out)
+        out = RUNS / "compare" / f"{n[2:]}--vs--{base.strip('+ ').replace(' ', '-')}.json"
+        subprocess.run(
+            [
+                *SG,
+                "compare",
+                str(reports[(base, task)][0]),
+                str(reports[(n, task)][0]),
+                "--out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        cells = []
+        for r in json.loads(out.read_text()):
+            k = 100 if r["scale"] == "0-1" else 1
+            ci = (
+                ""
+                if r["ci_low"] is None
+                else f" ({k * r['ci_low']:+.1f} to {k * r['ci_high']:+.1f})"
+            )
+            cells.append(f"{r['metric']} {k * r['diff']:+.1f}{ci} p={r['p_value']:.2g}")
+        print(f"{n} vs {base}: " + "; ".join(cells))
     print("\ncost of a helpfulness run (fresh runs only, 135M model on this machine's CPU)")
     for t, (secs, n) in timing.items():
         if n:

@@ -157,5 +157,26 @@ def test_a_local_model_on_a_registered_task(tiny_dir, tmp_path, capsys):
     assert rc == 0, err
     report = json.loads((out / "helpfulness.json").read_text())
     assert report["n"] == 3 and report["kind"] == "classification"
-    assert report["settings"]["max_new_tokens"] == 8
+    assert report["settings"]["max_new_tokens"] == 16
     assert len((out / "scores.jsonl").read_text().splitlines()) == 3
+
+
+def test_over_refusal_comes_from_an_eval_run_of_the_same_model(tweets, tmp_path, capsys):
+    server = serve(lambda p: "positive")
+    try:
+        model = f"openai:m@{server.url}"
+        run = tmp_path / "eval"
+        run.mkdir()
+        over = {"value": 0.25, "ci_low": 0.1, "ci_high": 0.5, "n": 8}
+        (run / "metrics.json").write_text(json.dumps({"over_refusal": {"overall": over}}))
+        settings = {"model": model, "adapter": None, "system_prompt": None, "temperature": 0.0}
+        (run / "settings.json").write_text(json.dumps(settings))
+        rc, report, err = classify(tmp_path, capsys, server, "ok", tweets, "--eval", run)
+        assert rc == 0, err
+        assert report["over_refusal"] == {**over, "eval_run": str(run)}
+        (run / "settings.json").write_text(json.dumps({**settings, "model": "other"}))
+        rc, _, err = classify(tmp_path, capsys, server, "other", tweets, "--eval", run)
+        assert rc == 2 and "another model or setting (model)" in err
+        assert not (tmp_path / "other").exists()
+    finally:
+        server.close()

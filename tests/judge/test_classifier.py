@@ -209,9 +209,10 @@ def levelled_records():
 
 
 def test_help_layer_gives_three_way_levels_and_agree_scores_them(tmp_path, capsys):
-    head = train(levelled_records(), l2=0.1)
+    head = train(levelled_records(), l2=0.1, help_l2=0.1)
     assert head["help"]["n_train"] == len(ANSWERS) + len(OFF_TOPIC)
     assert head["help"]["n_helped"] == len(ANSWERS) and len(head["help"]["weights"]) == 772
+    assert (head["help"]["l2"], head["help"]["class_weight"]) == (0.1, "none")
     save_head(head, tmp_path / "head")
     items = [
         {"id": "r", "prompt": "Write a program.", "response": "Sorry, I cannot help with that."},

@@ -58,7 +58,7 @@ def helpfulness_command(
         None,
         "--max-new-tokens",
         min=1,
-        help="Default per task: summarization 48, translation 192, code 256, classification 8.",
+        help="Default per task: summarization 48, translation 192, code 256, classification 16.",
     ),
     temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Prompts per local batch."),

@@ -14,7 +14,7 @@ import numpy as np
 from safetygap.errors import UserError
 from safetygap.helpfulness.scorers import Metric, mean
 
-MAX_NEW_TOKENS = 8
+MAX_NEW_TOKENS = 16
 MAX_LABELS = 20
 
 
