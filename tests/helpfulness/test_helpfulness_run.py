@@ -180,3 +180,24 @@ def test_over_refusal_comes_from_an_eval_run_of_the_same_model(tweets, tmp_path,
         assert not (tmp_path / "other").exists()
     finally:
         server.close()
+
+
+def test_limit_takes_a_hash_ordered_sample_not_the_file_head(tmp_path):
+    """A file sorted by label: the first N held-out items must not all share one label."""
+    from safetygap.hashing import unit
+    from safetygap.helpfulness.run import task_items
+
+    ids = held_out_ids(40)
+    labels = ["negative"] * 20 + ["positive"] * 20  # sorted by label, as source files often are
+    path = tmp_path / "sorted.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": i, "prompt": PROMPT.format(i), "response": lab}) + "\n"
+            for i, lab in zip(ids, labels, strict=True)
+        )
+    )
+    kind, items = task_items(str(path), "classification", 10)
+    assert kind == "classification" and len(items) == 10
+    assert [it["id"] for it in items] == sorted(ids, key=lambda i: unit(i, "helpfulness"))[:10]
+    assert {it["reference"] for it in items} == {"negative", "positive"}
+    assert items[0]["labels"] == ["negative", "positive"]

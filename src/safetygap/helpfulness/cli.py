@@ -51,7 +51,8 @@ def helpfulness_command(
         None,
         "--limit",
         min=1,
-        help="Only the first N held-out items (translation: N per direction).",
+        help="Only N held-out items, the first in a fixed order by hash of their id "
+        "(translation: N per direction; code: the first N problems).",
     ),
     system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
     max_new_tokens: int = typer.Option(

@@ -8,7 +8,7 @@ from safetygap.errors import UserError
 from safetygap.finetune.tasks import TASKS, is_file_task, load_examples, task_kind
 from safetygap.generate.base import Request, Sampling, load_backend
 from safetygap.generate.runner import run as generate
-from safetygap.hashing import text_id
+from safetygap.hashing import text_id, unit
 from safetygap.helpfulness.scorers import SCORERS
 from safetygap.jsonl import atomic_write, read_jsonl
 from safetygap.models.registry import parse_spec
@@ -27,7 +27,10 @@ def task_items(task: str, kind: str | None, limit: int | None) -> tuple[str, lis
     scorer = SCORERS.get(kind)
     if kind == "code":  # HumanEval, or the user's problems file; never the untested task data
         return kind, scorer.items(None, limit, task if is_file_task(task) else None)
-    return kind, scorer.items(load_examples(task, "eval"), limit)
+    # A fixed order by hash of the id, so the first N are a fair sample (source files are often
+    # sorted by label or by name).
+    examples = sorted(load_examples(task, "eval"), key=lambda e: unit(e["id"], "helpfulness"))
+    return kind, scorer.items(examples, limit)
 
 
 def summarize(scores: list[dict], metrics) -> dict:
