@@ -37,7 +37,7 @@ def sh(*args):
     subprocess.run([str(a) for a in args], check=True)
 
 
-def models(ratios: list[str]) -> list[tuple[str, str, str | None, Path]]:
+def models(ratios: list[str], base: bool = True) -> list[tuple[str, str, str | None, Path]]:
     """(row name, model, adapter folder or None, its paper-table eval run): the aligned base, the
     plain fine-tunes, the safety-mixed ones at the given ratios, and the base before align."""
     aligned = str(ROOT / "runs" / "aligned")
@@ -47,7 +47,8 @@ def models(ratios: list[str]) -> list[tuple[str, str, str | None, Path]]:
         mixed = name not in TASKS
         if (ft / "adapter_config.json").is_file() and (not mixed or name.split("-")[-1] in ratios):
             rows.append((f"+ {name}", aligned, str(ft), TABLE / f"eval-{name}"))
-    rows.append(("base (before align)", "smollm2-135m-instruct", None, TABLE / "base"))
+    if base:
+        rows.append(("base (before align)", "smollm2-135m-instruct", None, TABLE / "base"))
     return rows
 
 
@@ -62,6 +63,7 @@ def main() -> None:
     ap.add_argument("--translation-limit", type=int, default=40, help="Items per direction.")
     ap.add_argument("--code-limit", type=int, default=60, help="HumanEval problems.")
     ap.add_argument("--safety-ratio", default="0.3", help="Safety-mixed fine-tunes to include.")
+    ap.add_argument("--no-base", action="store_true", help="Leave out the model before align.")
     args = ap.parse_args()
     limits = {
         "summarization": args.limit,
@@ -71,7 +73,7 @@ def main() -> None:
     }
     timing = {t: [0.0, 0] for t in TASKS}
     reports = {}
-    rows = models(args.safety_ratio.split(","))
+    rows = models(args.safety_ratio.split(","), base=not args.no_base)
     for name, model, adapter, eval_run in rows:
         for task in TASKS:
             folder = Path(adapter).name if adapter else "aligned" if "aligned" in name else "base"
@@ -109,7 +111,7 @@ def main() -> None:
         o = reports[(n, TASKS[0])][1]["over_refusal"]
         print(f"{n:<36}{row}{cell({**o, 'scale': '0-1'}) if o else '-':>22}")
     print("\nchange on the fine-tune's own task, paired on the same items: B - A (95% CI), p")
-    for n in names[1:-1]:
+    for n in [n for n in names if n.startswith("+ ")]:
         task = next(t for t in TASKS if n[2:].startswith(t))
         base = "aligned base" if n == f"+ {task}" else f"+ {task}"
         out = RUNS / "compare" / f"{n[2:]}--vs--{base.strip('+ ').replace(' ', '-')}.json"
