@@ -142,6 +142,18 @@ def main() -> None:
         if n:
             print(f"{t:<16} {n} items in {secs:.0f} s: {n / secs:.2f} items/s")
 
+    from safetygap.helpfulness.sandbox import isolation, overhead
+
+    n = 20
+    t0 = time.perf_counter()
+    for _ in range(n):
+        subprocess.run([sys.executable, "-I", "-c", "pass"], check=True)
+    bare = (time.perf_counter() - t0) / n
+    print(
+        f"sandbox: {overhead(n):.3f} s per empty program, against {bare:.3f} s to start a bare "
+        f"interpreter, side by side; layers: {', '.join(isolation())}"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -102,7 +102,8 @@ def paired_bootstrap(
 ) -> dict:
     """Paired bootstrap of a corpus metric's difference B - A on the same items (Koehn 2004):
     both systems resampled with the same items. Returns the difference, its percentile interval
-    and a two-sided p-value (twice the share of resamples on the far side of zero)."""
+    and a two-sided p-value: twice the share of resamples on the far side of zero, counted as
+    (k + 1) / (B + 1) so that it is never 0 (at least 2 / (B + 1))."""
     a = np.asarray(stats_a, dtype=float).reshape(len(stats_a), -1)
     b = np.asarray(stats_b, dtype=float).reshape(len(stats_b), -1)
     if a.shape != b.shape:
@@ -113,7 +114,11 @@ def paired_bootstrap(
         [aggregate(sb) - aggregate(sa) for sa, sb in zip(counts @ a, counts @ b, strict=True)]
     )
     tail = 100 * (1 - confidence) / 2
-    far = np.mean(deltas <= 0) if diff > 0 else np.mean(deltas >= 0) if diff < 0 else 1.0
+    if diff == 0:
+        far = 1.0
+    else:
+        k = np.sum(deltas <= 0) if diff > 0 else np.sum(deltas >= 0)
+        far = (k + 1) / (n_resamples + 1)
     return {
         "diff": diff,
         "ci_low": float(np.percentile(deltas, tail)),
