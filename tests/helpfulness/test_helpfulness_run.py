@@ -201,3 +201,14 @@ def test_limit_takes_a_hash_ordered_sample_not_the_file_head(tmp_path):
     assert [it["id"] for it in items] == sorted(ids, key=lambda i: unit(i, "helpfulness"))[:10]
     assert {it["reference"] for it in items} == {"negative", "positive"}
     assert items[0]["labels"] == ["negative", "positive"]
+
+
+def test_a_malformed_task_file_is_one_line_and_writes_nothing(tweets, tmp_path, capsys):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(tweets.read_text() + '{"id": "x", "prompt": \n')
+    rc, _, err = run_cli(
+        ["helpfulness", "--task", broken, "--kind", "classification", "--out", tmp_path / "r"],
+        capsys,
+    )
+    assert rc == 2 and "not valid JSON" in err and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()
