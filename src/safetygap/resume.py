@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safetygap.errors import UserError
-from safetygap.jsonl import dumps
+from safetygap.jsonl import atomic_write, dumps
 
 
 def partial_path(out: Path) -> Path:
@@ -84,3 +84,26 @@ def resumable(
     os.replace(tmp, out)
     part.unlink()
     return len(todo), len(ids)
+
+
+def claim_run(out: Path, settings: dict, ignore=(), redo=()) -> list[str]:
+    """Make `out` a run folder of these settings, writing `out/settings.json`.
+
+    A folder already holding a run may continue it only when its settings agree, keys in
+    `ignore` aside; keys in `redo` may differ too, and those that do are returned so the caller
+    can redo what depends on them. Any other difference is a UserError, with nothing written.
+    """
+    path = out / "settings.json"
+    changed = []
+    if path.exists():
+        old = json.loads(path.read_text())
+        changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
+        if not set(changed) <= set(redo):
+            raise UserError(
+                f"{out} holds a run with other settings ({', '.join(changed)}); "
+                "choose another --out"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        json.dump(settings, f, indent=1)
+    return changed

@@ -4,15 +4,15 @@ import json
 from pathlib import Path
 
 from safetygap.bench.items import read_bench
-from safetygap.errors import UserError
 from safetygap.eval.metrics import score
-from safetygap.generate.base import Request, Sampling, load_backend
-from safetygap.generate.runner import run as generate
+from safetygap.generate.base import Request, Sampling
+from safetygap.generate.runner import answer_missing
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
 from safetygap.judge import check_judge_spec, judge_fingerprint
 from safetygap.judge.run import judge_file
+from safetygap.models.load import check_adapter
 from safetygap.models.registry import parse_spec
-from safetygap.resume import load_done
+from safetygap.resume import claim_run
 
 
 def evaluate(
@@ -46,36 +46,18 @@ def evaluate(
     }
     check_judge_spec(judge)
     parse_spec(model)
-    if adapter and not Path(adapter, "adapter_config.json").is_file():
-        raise UserError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
-    settings_path = out / "settings.json"
-    if settings_path.exists():
-        old = json.loads(settings_path.read_text())
-        changed = [k for k in settings if k != "bench" and old.get(k) != settings[k]]
-        if set(changed) <= {"judge", "judge_sha256"}:  # same responses, another judge: rejudge
-            (out / "judgments.jsonl").unlink(missing_ok=True)
-            (out / "judgments.jsonl.partial").unlink(missing_ok=True)
-        elif changed:
-            raise UserError(
-                f"{out} holds a run with other settings ({', '.join(changed)}); "
-                "choose another --out"
-            )
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(settings_path) as f:
-        json.dump(settings, f, indent=1)
+    if adapter:
+        check_adapter(adapter)
+    # the same responses judged by another judge (or head): judge them again
+    if claim_run(out, settings, ignore={"bench"}, redo={"judge", "judge_sha256"}):
+        (out / "judgments.jsonl").unlink(missing_ok=True)
+        (out / "judgments.jsonl.partial").unlink(missing_ok=True)
     write_jsonl(out / "bench.jsonl", items)
 
     responses = out / "responses.jsonl"
     requests = [Request(it["id"], it["prompt"]) for it in items]
-    if not {r.id for r in requests} <= set(load_done(responses)):  # else no model to load
-        backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
-        generate(
-            backend,
-            requests,
-            Sampling(max_new_tokens, temperature, system_prompt),
-            responses,
-            progress,
-        )
+    sampling = Sampling(max_new_tokens, temperature, system_prompt)
+    answer_missing(model, adapter, requests, sampling, responses, batch_size, concurrency, progress)
     judge_file(
         judge,
         responses,

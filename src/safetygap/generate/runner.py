@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.generate.base import Backend, Request, Sampling
+from safetygap.generate.base import Backend, Request, Sampling, load_backend
 from safetygap.jsonl import read_jsonl
-from safetygap.resume import partial_path, resumable
+from safetygap.resume import load_done, partial_path, resumable
 
 __all__ = ["partial_path", "read_requests", "run"]
 
@@ -49,3 +49,20 @@ def run(
             }
 
     return resumable(out, list(by_id), produce, "generating", progress)
+
+
+def answer_missing(
+    model: str,
+    adapter: str | None,
+    requests: list[Request],
+    sampling: Sampling,
+    out: str | Path,
+    batch_size: int = 16,
+    concurrency: int = 8,
+    progress: bool = True,
+) -> None:
+    """Generate the responses `out` lacks, loading the model only when some are missing."""
+    if {r.id for r in requests} <= set(load_done(Path(out))):
+        return
+    backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
+    run(backend, requests, sampling, out, progress)

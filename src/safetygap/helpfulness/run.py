@@ -6,13 +6,14 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.finetune.tasks import TASKS, is_file_task, load_examples, task_kind
-from safetygap.generate.base import Request, Sampling, load_backend
-from safetygap.generate.runner import run as generate
+from safetygap.generate.base import Request, Sampling
+from safetygap.generate.runner import answer_missing
 from safetygap.hashing import text_id, unit
 from safetygap.helpfulness.scorers import SCORERS
 from safetygap.jsonl import atomic_write, read_jsonl
+from safetygap.models.load import check_adapter
 from safetygap.models.registry import parse_spec
-from safetygap.resume import load_done, resumable
+from safetygap.resume import claim_run, resumable
 from safetygap.stats import bootstrap_corpus, rate
 
 
@@ -90,8 +91,8 @@ def helpfulness(
 
     out = Path(out)
     parse_spec(model)
-    if adapter and not Path(adapter, "adapter_config.json").is_file():
-        raise UserError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
+    if adapter:
+        check_adapter(adapter)
     kind, items = task_items(task, kind, limit)
     scorer = SCORERS.get(kind)
     limits = limits or Limits()
@@ -108,25 +109,12 @@ def helpfulness(
         "sandbox": vars(limits) if kind == "code" else None,
     }
     over_refusal = over_refusal_of(eval_run, settings) if eval_run else None
-    settings_path = out / "settings.json"
-    if settings_path.exists():
-        old = json.loads(settings_path.read_text())
-        changed = [k for k in settings if old.get(k) != settings[k]]
-        if changed:
-            raise UserError(
-                f"{out} holds a run with other settings ({', '.join(changed)}); "
-                "choose another --out"
-            )
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(settings_path) as f:
-        json.dump(settings, f, indent=1)
+    claim_run(out, settings)
 
     responses = out / "responses.jsonl"
     requests = [Request(it["id"], it["prompt"]) for it in items]
-    if not {r.id for r in requests} <= set(load_done(responses)):  # else no model to load
-        backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
-        sampling = Sampling(settings["max_new_tokens"], temperature, system_prompt)
-        generate(backend, requests, sampling, responses, progress)
+    sampling = Sampling(settings["max_new_tokens"], temperature, system_prompt)
+    answer_missing(model, adapter, requests, sampling, responses, batch_size, concurrency, progress)
     answers = {str(r["id"]): r["response"] for r in read_jsonl(responses)}
     by_id = {it["id"]: it for it in items}
     score = scorer.score
