@@ -101,14 +101,15 @@ def paired_bootstrap(
     stats_a, stats_b, aggregate, confidence: float = CONFIDENCE, n_resamples: int = 2000, seed=0
 ) -> dict:
     """Paired bootstrap of a corpus metric's difference B - A on the same items (Koehn 2004):
-    both systems resampled with the same items. Returns the difference, its percentile interval
+    both systems resampled with the same items. Returns both values, the difference, its interval
     and a two-sided p-value: twice the share of resamples on the far side of zero, counted as
     (k + 1) / (B + 1) so that it is never 0 (at least 2 / (B + 1))."""
     a = np.asarray(stats_a, dtype=float).reshape(len(stats_a), -1)
     b = np.asarray(stats_b, dtype=float).reshape(len(stats_b), -1)
     if a.shape != b.shape:
         raise ValueError("paired statistics differ in shape")
-    diff = float(aggregate(b.sum(axis=0)) - aggregate(a.sum(axis=0)))
+    value_a, value_b = float(aggregate(a.sum(axis=0))), float(aggregate(b.sum(axis=0)))
+    diff = value_b - value_a
     counts = _resample_counts(len(a), n_resamples, seed)
     deltas = np.array(
         [aggregate(sb) - aggregate(sa) for sa, sb in zip(counts @ a, counts @ b, strict=True)]
@@ -120,6 +121,8 @@ def paired_bootstrap(
         k = np.sum(deltas <= 0) if diff > 0 else np.sum(deltas >= 0)
         far = (k + 1) / (n_resamples + 1)
     return {
+        "a": value_a,
+        "b": value_b,
         "diff": diff,
         "ci_low": float(np.percentile(deltas, tail)),
         "ci_high": float(np.percentile(deltas, 100 - tail)),

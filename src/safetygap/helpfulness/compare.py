@@ -42,14 +42,6 @@ def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
             p = paired([x[0] == 1 for x in sa], [x[0] == 1 for x in sb])
             row = {**p, "ci_low": None, "ci_high": None, "test": "McNemar exact"}
         else:
-            p = paired_bootstrap(sa, sb, m.aggregate)
-            row = {**p, "a": m.aggregate(sum_rows(sa)), "b": m.aggregate(sum_rows(sb))}
-            row["test"] = "paired bootstrap"
+            row = {**paired_bootstrap(sa, sb, m.aggregate), "test": "paired bootstrap"}
         rows.append({"metric": m.name, "n": len(ids), "scale": m.scale, **row})
     return rows
-
-
-def sum_rows(rows: list[list[float]]):
-    import numpy as np
-
-    return np.asarray(rows, dtype=float).sum(axis=0)
