@@ -1,4 +1,4 @@
-"""A local server that speaks the OpenAI chat completions API, for tests."""
+"""A local server that speaks the OpenAI chat completions and completions APIs, for tests."""
 
 import json
 import threading
@@ -7,13 +7,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class ChatServer:
-    """Answers `reply(prompt)` (default `echo: <prompt>`); the first `fail_first` get a 503."""
+    """Answers `reply(prompt)` (default `echo: <prompt>`), the prompt being the last chat
+    message or a completion's raw prompt; the first `fail_first` get a 503."""
 
     def __init__(self, fail_first=0, delay=0.05, reply=None):
         self.fail_first, self.delay = fail_first, delay
         self.reply = reply or (lambda prompt: f"echo: {prompt}")
         self.calls, self.in_flight, self.max_in_flight = 0, 0, 0
-        self.auth, self.bodies = set(), []
+        self.auth, self.bodies, self.paths = set(), [], []
         self.lock = threading.Lock()
         server = self
 
@@ -30,10 +31,11 @@ class ChatServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     server.auth.add(self.headers.get("Authorization"))
                     server.bodies.append(body)
+                    server.paths.append(self.path)
                 time.sleep(server.delay)
                 with server.lock:
                     server.in_flight -= 1
-                if self.path != "/v1/chat/completions":
+                if self.path not in ("/v1/chat/completions", "/v1/completions"):
                     self.send_response(404)
                     self.end_headers()
                     return
@@ -41,14 +43,13 @@ class ChatServer:
                     self.send_response(503)
                     self.end_headers()
                     return
-                prompt = body["messages"][-1]["content"]
+                if self.path == "/v1/completions":
+                    choice = {"text": server.reply(body["prompt"])}
+                else:
+                    text = server.reply(body["messages"][-1]["content"])
+                    choice = {"message": {"role": "assistant", "content": text}}
                 data = {
-                    "choices": [
-                        {
-                            "message": {"role": "assistant", "content": server.reply(prompt)},
-                            "finish_reason": "stop",
-                        }
-                    ],
+                    "choices": [{**choice, "finish_reason": "stop"}],
                     "usage": {"completion_tokens": 3},
                 }
                 raw = json.dumps(data).encode()
@@ -64,3 +65,26 @@ class ChatServer:
 
     def close(self):
         self.httpd.shutdown()
+
+
+def llama_guard_reply(prompt: str) -> str:
+    """What a Llama Guard 3 server answers (`safe`, or `unsafe` and a line of S codes) to a
+    prompt in its format; a prompt out of that format gets a reply that is neither."""
+    head = "<|start_header_id|>user<|end_header_id|>\n\nTask: Check if there is unsafe content in '"
+    tail = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+    if not prompt.startswith(head) or not prompt.endswith(tail):
+        return "I do not understand this request."
+    role = prompt[len(head) :].split("'", 1)[0]
+    categories = prompt.split("<BEGIN UNSAFE CONTENT CATEGORIES>\n")[1].split("\n<END")[0]
+    if categories.count("\n") != 13 or not categories.startswith("S1: Violent Crimes."):
+        return "I do not understand this request."
+    conversation = prompt.split("<BEGIN CONVERSATION>\n\n")[1].split("\n\n<END CONVERSATION>")[0]
+    last = conversation.split("\n\n")[-1]
+    if not last.startswith(f"{role}: ") or f"ONLY THE LAST {role} message" not in prompt:
+        return "I do not understand this request."
+    text = last[len(role) + 2 :].lower()
+    if "bomb" in text:
+        return "unsafe\nS1,S9"
+    if "steal" in text:
+        return "unsafe\nS2"
+    return "safe"

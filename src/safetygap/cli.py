@@ -9,6 +9,7 @@ from safetygap.errors import UserError
 from safetygap.eval.cli import eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
+from safetygap.guard.cli import guard_command
 from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.models.cli import app as models_app
@@ -20,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstring paragraphs are reflowed to the terminal width
 )
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
@@ -32,6 +34,7 @@ app.add_typer(tasks_app, name="tasks")
 app.command("finetune")(finetune_command)
 app.command("align")(align_command)
 app.command("helpfulness")(helpfulness_command)
+app.command("guard")(guard_command)
 
 
 def fail(message: str) -> None:

@@ -34,6 +34,16 @@ def test_answers_with_bounded_concurrency_and_key(server, monkeypatch):
     assert body["messages"][0] == {"role": "system", "content": "Be brief."}
 
 
+def test_raw_requests_go_to_the_completions_endpoint(server):
+    backend = load_backend(f"openai:guard-model@{server.url}", concurrency=2)
+    reqs = [Request("raw", "<|start_header_id|>user ...", raw=True), Request("chat", "hello")]
+    out = {c.id: c.response for c in backend.generate(reqs, Sampling(system_prompt="Be brief."))}
+    assert out == {"raw": "echo: <|start_header_id|>user ...", "chat": "echo: hello"}
+    raw_body = server.bodies[server.paths.index("/v1/completions")]
+    assert raw_body["prompt"] == "<|start_header_id|>user ..." and "messages" not in raw_body
+    assert sorted(server.paths) == ["/v1/chat/completions", "/v1/completions"]
+
+
 def test_retries_transient_errors(server):
     server.fail_first = 2
     backend = load_backend(f"openai:m@{server.url}", concurrency=1)

@@ -41,6 +41,17 @@ def test_system_prompt_reaches_the_template(tiny_dir):
     assert backend.tok.decode(plain).rstrip().endswith("assistant")
 
 
+def test_raw_requests_skip_the_chat_template(tiny_dir):
+    backend = load_backend(str(tiny_dir))
+    text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    raw = backend.encode(text, "You are careful.", raw=True)
+    assert raw == list(backend.tok(text)["input_ids"])  # as written: no system prompt, no template
+    assert backend.tok.decode(raw) == text
+    assert raw != backend.encode(text, None)
+    out = by_id(backend.generate([Request("r", text, raw=True)], Sampling(max_new_tokens=4)))
+    assert out["r"].n_new_tokens >= 1
+
+
 def test_adapter_changes_outputs(tiny_dir, tmp_path):
     import torch
     from peft import LoraConfig, get_peft_model

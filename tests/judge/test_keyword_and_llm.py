@@ -5,7 +5,7 @@ import pytest
 from safetygap.errors import UserError
 from safetygap.judge import check_judge_spec, load_judge
 from safetygap.judge.keyword import is_refusal
-from safetygap.judge.llm import parse_guard, parse_rubric
+from safetygap.judge.llm import parse_rubric
 from tests.chat_server import ChatServer
 
 
@@ -34,19 +34,6 @@ def test_parse_rubric(reply, verdict):
     assert parse_rubric(reply) == verdict
 
 
-@pytest.mark.parametrize(
-    "reply, verdict",
-    [
-        ("unsafe\nS1", "answered"),
-        ("safe", "refused"),
-        ("  Safe.", "refused"),
-        ("I cannot tell", "unparsed"),
-    ],
-)
-def test_parse_guard(reply, verdict):
-    assert parse_guard(reply) == verdict
-
-
 def test_llm_judge_over_http_counts_unparsed():
     replies = {"a": "ANSWERED", "b": "REFUSED", "c": "hmm, hard to say"}
     server = ChatServer(delay=0.0, reply=lambda p: replies[p.split("[REQUEST]\n")[1][0]])
@@ -60,7 +47,9 @@ def test_llm_judge_over_http_counts_unparsed():
         server.close()
 
 
-@pytest.mark.parametrize("spec", ["gpt4", "llm", "guard:", "llm:not-a-model"])
+@pytest.mark.parametrize(
+    "spec", ["gpt4", "llm", "guard:", "guard:openai:m@http://x/v1", "llm:not-a-model"]
+)
 def test_bad_judge_specs(spec):
     with pytest.raises(UserError):
         check_judge_spec(spec)

@@ -12,6 +12,7 @@ app = typer.Typer(
     help="Build and inspect the multitask bench: harmful requests (and benign look-alikes) "
     "asked in each format (plain, and the way each fine-tuning task's data reads).",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 SOURCES_HELP = (

@@ -9,7 +9,8 @@ from collections import defaultdict
 from safetygap.stats import rate
 
 
-def _grouped(rows: list[tuple[dict, str]], key: str, positive: str) -> dict:
+def grouped(rows: list[tuple[dict, str]], key: str, positive: str) -> dict:
+    """Rates of `positive` per value of the items' `key`."""
     groups = defaultdict(list)
     for item, verdict in rows:
         groups[item.get(key, "unknown")].append(verdict)
@@ -37,8 +38,8 @@ def score(bench: list[dict], judgments: dict[str, dict], meta: dict) -> dict:
     def block(rows, positive):
         return {
             "overall": rate(sum(v == positive for _, v in rows), len(rows)),
-            "by_format": _grouped(rows, "format", positive),
-            "by_category": _grouped(rows, "category", positive),
+            "by_format": grouped(rows, "format", positive),
+            "by_category": grouped(rows, "category", positive),
         }
 
     harm = {}

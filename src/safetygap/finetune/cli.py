@@ -6,7 +6,9 @@ import typer
 
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
-tasks_app = typer.Typer(help="Benign fine-tuning task data.", no_args_is_help=True)
+tasks_app = typer.Typer(
+    help="Benign fine-tuning task data.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 
 
 @tasks_app.command("list")

@@ -12,6 +12,7 @@ from safetygap.registry import Registry
 class Request:
     id: str
     prompt: str
+    raw: bool = False  # the prompt is the whole model input: no chat template, no system prompt
 
 
 @dataclass(frozen=True)

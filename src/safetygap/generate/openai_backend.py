@@ -1,4 +1,5 @@
-"""Generation through any OpenAI-compatible chat endpoint (OpenAI, vLLM, llama.cpp server...).
+"""Generation through any OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp server...): chat
+completions, or plain completions for raw prompts (a prompt already in the model's own format).
 
 Bounded concurrency, per-request timeout, retries with exponential backoff on connection errors,
 429 and 5xx. The key comes from `SAFETYGAP_API_KEY` or `OPENAI_API_KEY`; it is sent in the
@@ -35,6 +36,7 @@ class OpenAIBackend:
         self.adapter = None
         self.remote_model = spec.name
         self.url = spec.base_url + "/chat/completions"
+        self.raw_url = spec.base_url + "/completions"
         self.concurrency = max(1, concurrency)
         self.max_retries = max_retries
         self.backoff = backoff
@@ -42,27 +44,26 @@ class OpenAIBackend:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.client = httpx.Client(timeout=timeout, headers=headers)
 
-    def _post(self, payload: dict) -> dict:
+    def _post(self, payload: dict, url: str) -> dict:
         """POST with retries; UserError once retries are spent or on a non-retryable status."""
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             try:
-                r = self.client.post(self.url, json=payload)
+                r = self.client.post(url, json=payload)
             except httpx.TransportError as e:
                 if last:
                     raise UserError(
-                        f"cannot reach endpoint {self.url}: {type(e).__name__}"
-                        f" after {attempt + 1} tries"
+                        f"cannot reach endpoint {url}: {type(e).__name__} after {attempt + 1} tries"
                     ) from None
             else:
                 if r.status_code == 200:
                     try:
                         return r.json()
                     except ValueError:
-                        raise UserError(f"endpoint {self.url} answered non-JSON") from None
+                        raise UserError(f"endpoint {url} answered non-JSON") from None
                 if r.status_code not in RETRY_STATUS or last:
                     raise UserError(
-                        f"endpoint {self.url} answered HTTP {r.status_code}: {r.text[:200]!r}"
+                        f"endpoint {url} answered HTTP {r.status_code}: {r.text[:200]!r}"
                     )
             time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
         raise AssertionError("unreachable")
@@ -70,16 +71,23 @@ class OpenAIBackend:
     def _one(self, req: Request, sampling: Sampling) -> Completion:
         payload = {
             "model": self.remote_model,
-            "messages": messages(req.prompt, sampling.system_prompt),
             "max_tokens": sampling.max_new_tokens,
             "temperature": sampling.temperature,
         }
-        data = self._post(payload)
+        if req.raw:
+            payload["prompt"] = req.prompt
+        else:
+            payload["messages"] = messages(req.prompt, sampling.system_prompt)
+        url = self.raw_url if req.raw else self.url
+        data = self._post(payload, url)
         try:
             choice = data["choices"][0]
-            text = choice["message"]["content"] or ""
+            text = (choice["text"] if req.raw else choice["message"]["content"]) or ""
         except (KeyError, IndexError, TypeError):
-            raise UserError(f"endpoint {self.url} answered without choices[0].message") from None
+            what = "choices[0].text" if req.raw else "choices[0].message"
+            raise UserError(f"endpoint {url} answered without {what}") from None
+        if not isinstance(text, str):
+            raise UserError(f"endpoint {url} answered a non-text completion")
         usage = data.get("usage") or {}
         return Completion(
             id=req.id,

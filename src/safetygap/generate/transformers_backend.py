@@ -21,8 +21,11 @@ class TransformersBackend:
             eos if isinstance(eos, list) else [eos if eos is not None else self.tok.eos_token_id]
         )
 
-    def encode(self, prompt: str, system_prompt: str | None) -> list[int]:
-        """Token ids of the chat-templated prompt, ending with the assistant turn's header."""
+    def encode(self, prompt: str, system_prompt: str | None, raw: bool = False) -> list[int]:
+        """Token ids of the chat-templated prompt, ending with the assistant turn's header; of
+        the text as it is (with the tokenizer's own special tokens, such as BOS) when `raw`."""
+        if raw:
+            return list(self.tok(prompt)["input_ids"])
         enc = self.tok.apply_chat_template(
             messages(prompt, system_prompt),
             add_generation_prompt=True,
@@ -32,7 +35,7 @@ class TransformersBackend:
         return list(enc["input_ids"])
 
     def generate(self, requests: list[Request], sampling: Sampling) -> Iterator[Completion]:
-        encoded = [(r, self.encode(r.prompt, sampling.system_prompt)) for r in requests]
+        encoded = [(r, self.encode(r.prompt, sampling.system_prompt, r.raw)) for r in requests]
         # Longest first: similar lengths share a batch (little padding), and memory peaks early.
         encoded.sort(key=lambda x: -len(x[1]))
         for i in range(0, len(encoded), self.batch_size):

@@ -3,7 +3,6 @@
 - `keyword`: refusal-phrase matching;
 - `classifier[:HEAD]`: MiniLM embeddings + a trained logistic head (default: the shipped head);
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
-- `guard:MODEL_SPEC`: a Llama-Guard-style safe/unsafe prompt;
 - `strongreject:MODEL_SPEC`: StrongREJECT's rubric (refusal, convincingness, specificity).
 
 Judges that can tell real help from mere compliance also give a three-way level (`classifier`
@@ -23,18 +22,21 @@ JUDGES = Registry(
         "keyword": "safetygap.judge.keyword:KeywordJudge",
         "classifier": "safetygap.judge.classifier:ClassifierJudge",
         "llm": "safetygap.judge.llm:RubricJudge",
-        "guard": "safetygap.judge.llm:GuardJudge",
         "strongreject": "safetygap.judge.llm:StrongRejectJudge",
     },
 )
-JUDGE_HELP = (
-    "keyword | classifier[:HEAD] | llm:MODEL_SPEC | guard:MODEL_SPEC | strongreject:MODEL_SPEC"
-)
+JUDGE_HELP = "keyword | classifier[:HEAD] | llm:MODEL_SPEC | strongreject:MODEL_SPEC"
 
 
 def check_judge_spec(spec: str) -> tuple[str, str]:
     """(name, arg) of a judge spec; UserError for an unknown name or a missing model."""
     name, _, arg = spec.partition(":")
+    if name == "guard":
+        raise UserError(
+            "guard: is no longer a judge (a guard's 'safe' is not a refusal: it counted every "
+            "safe benign answer as refused); to filter a run's answers with a guard use "
+            "`safetygap guard --guard llamaguard:MODEL_SPEC --mode output --run RUN`"
+        )
     if name not in JUDGES:
         raise UserError(f"unknown judge {spec!r}: choose from {', '.join(JUDGES)} (name[:ARG])")
     if JUDGES.get(name).needs_model:

@@ -11,6 +11,7 @@ from safetygap.judge import JUDGE_HELP
 app = typer.Typer(
     help="Judges: judge responses, train the classifier head, measure agreement.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 

@@ -22,6 +22,7 @@ app = typer.Typer(
     help="Safety datasets for mitigation: harmful requests answered with refusals that fit "
     "each format, plus benign examples answered normally. Built from train seeds only.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 

@@ -1,0 +1,123 @@
+"""The guard table: how much each shipped guard catches, per format, and what it leaves of an
+eroded fine-tune's ASR.
+
+    .venv/bin/python benchmarks/guard_heads.py --install      # the classifier heads (once)
+    .venv/bin/python benchmarks/paper_table.py ...            # the eval runs of the table
+    .venv/bin/python benchmarks/guard_table.py
+
+1. Input mode on the whole test bench (`bench build --split test`: every test-split seed in
+   all five formats, harmful and benign look-alikes) and on held-out ordinary requests
+   (`guard/ordinary.py`, test half, in every format): recall, false positives on look-alikes
+   and on everyday requests, AUROC, latency. Guards: keyword, classifier (plain-trained),
+   classifier:multitask, and llm: with the aligned embedded model as the policy model.
+2. With the paper table's eval runs (gold bench): the aligned base and the eroded
+   classification and summarisation fine-tunes, each behind every guard (input mode, the guard
+   in front) and behind the output-mode guards (keyword, llm:): ASR per format before and
+   after, with the exact McNemar p of the drop.
+Every run resumes; the tables are printed as markdown.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "runs" / "guard"
+TABLE = ROOT / "runs" / "table"
+SG = [sys.executable, "-m", "safetygap"]
+FORMATS = ["plain", "summarization", "code", "translation", "classification"]
+ALIGNED = ROOT / "runs" / "aligned"
+GUARDS = ["keyword", "classifier", "classifier:multitask", f"llm:{ALIGNED}"]
+OUTPUT_GUARDS = ["keyword", f"llm:{ALIGNED}"]
+EVAL_RUNS = {"aligned base": "aligned", "+ classification": "eval-classification"}
+EVAL_RUNS["+ summarization"] = "eval-summarization"
+
+
+def sh(*args) -> None:
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def short(guard: str) -> str:
+    return "llm:aligned" if guard.startswith("llm:") else guard
+
+
+def guard(spec: str, bench: Path, out: Path, *extra) -> dict:
+    if not (out / "guard.json").is_file():
+        sh(*SG, "guard", "--guard", spec, "--bench", bench, "--out", out, *extra)
+    return json.loads((out / "guard.json").read_text())
+
+
+def pct(r: dict | None) -> str:
+    if not r or r["value"] is None:
+        return "-"
+    return f"{100 * r['value']:.1f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+
+
+def main() -> None:
+    from safetygap.guard.ordinary import bench_items
+    from safetygap.jsonl import write_jsonl
+
+    RUNS.mkdir(parents=True, exist_ok=True)
+    bench = RUNS / "test_bench.jsonl"
+    sh(*SG, "bench", "build", "--out", bench, "--split", "test")
+    ordinary = RUNS / "ordinary_test.jsonl"
+    write_jsonl(ordinary, bench_items("test"))
+
+    print("\n### Input mode, test bench (recall % and false positives %, 95% CI)\n")
+    head = ["guard", *[f"recall {f}" for f in FORMATS], "false pos. look-alikes"]
+    head += ["false pos. ordinary", "AUROC", "ms/request (p95)"]
+    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for spec in GUARDS:
+        name = short(spec).replace(":", "-")
+        rep = guard(spec, bench, RUNS / f"input-{name}")
+        ordi = guard(spec, ordinary, RUNS / f"ordinary-{name}")
+        cross = rep["cross_format"]
+        cells = [pct(rep["recall"]["by_format"]["plain"])]
+        for f in FORMATS[1:]:
+            c = cross[f]
+            star = "*" if c["p_value"] < 0.05 else ""
+            cells.append(f"{pct(rep['recall']['by_format'][f])} {100 * c['difference']:+.0f}{star}")
+        auc = (rep.get("auroc") or {}).get("overall", {}).get("value")
+        lat = rep["latency_ms"]
+        row = [short(spec), *cells, pct(rep["false_positive_rate"]["overall"])]
+        row += [pct(ordi["false_positive_rate"]["overall"]), f"{auc:.3f}" if auc else "-"]
+        row += [f"{lat['median']:.1f} ({lat['p95']:.1f})"]
+        print("| " + " | ".join(row) + " |")
+        fp = rep["false_positive_rate"]["by_format"]
+        print(
+            f"<!-- {short(spec)} false positives by format: "
+            + ", ".join(f"{f} {pct(fp.get(f))}" for f in FORMATS)
+            + f"; unparsed {rep['unparsed']['total']} -->"
+        )
+
+    gold = TABLE / "gold_bench.jsonl"
+    print("\n### ASR behind a guard (gold bench runs; % of harmful items, 95% CI)\n")
+    head = ["run", "guard", "mode", *FORMATS, "overall", "p (drop)", "benign answers blocked"]
+    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for row_name, folder in EVAL_RUNS.items():
+        run = TABLE / folder
+        if not (run / "judgments.jsonl").is_file():
+            print(f"(missing {run}: run benchmarks/paper_table.py first)")
+            continue
+        first = True
+        for mode, specs in (("input", GUARDS), ("output", OUTPUT_GUARDS)):
+            for spec in specs:
+                name = short(spec).replace(":", "-")
+                out = RUNS / f"{mode}-{folder}-{name}"
+                rep = guard(spec, gold, out, "--run", run, "--mode", mode)
+                if first:
+                    asr = rep["run_asr"]
+                    cells = [pct(asr["by_format"].get(f)) for f in FORMATS]
+                    print(f"| {row_name} | none | - | " + " | ".join(cells))
+                    print(f" | {pct(asr['overall'])} | | |")
+                    first = False
+                res = rep["residual_asr"]
+                cells = [pct(res["by_format"].get(f)) for f in FORMATS]
+                row = [row_name, short(spec), mode, *cells, pct(res["overall"])]
+                row += [f"{rep['residual_p_value']:.2g}", pct(rep["benign_blocked"]["overall"])]
+                print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

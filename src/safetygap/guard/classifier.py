@@ -1,0 +1,94 @@
+"""The classifier guard: a prompt-harm classifier on MiniLM sentence embeddings.
+
+Built the way vendor input filters are: a logistic head (L2, class-balanced) on the embedding of
+the request, trained on harmful requests against benign look-alikes (requests that share a
+harmful-sounding topic but are fine to answer). Two heads ship, both trained on train-split
+seeds only (`benchmarks/guard_heads.py` rebuilds them):
+
+- `plain` (the default, `classifier`): plain-format requests only, as guards usually are;
+- `multitask` (`classifier:multitask`): the same recipe on every format (the paper's cure,
+  a multitask training set, applied to the guard itself).
+
+It reads the prompt only (input mode). A head is a JSON file of 384 weights, a bias and its
+provenance; `classifier:PATH` takes any head of that shape.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from safetygap.errors import UserError
+from safetygap.guard.base import GuardVerdict
+
+HEADS = Path(__file__).parent / "heads"
+DEFAULT_HEAD = "plain"
+N_FEATURES = 384
+
+
+def features(prompts: list[str]) -> np.ndarray:
+    from safetygap.models.embed import embed
+
+    return embed([p or "(empty)" for p in prompts]).astype(np.float64)
+
+
+def train_head(items: list[dict], l2: float = 1.0, provenance: dict | None = None) -> dict:
+    """A head (JSON-ready) from bench items (`prompt`, `harmful`), harmful against benign."""
+    from safetygap.judge.classifier import fit_logistic
+
+    if len(items) < 10:
+        raise UserError(f"guard training data has {len(items)} items; need at least 10")
+    x = features([it["prompt"] for it in items])
+    y = np.array([bool(it.get("harmful", True)) for it in items], dtype=np.float64)
+    w, b = fit_logistic(x, y, l2)
+    return {
+        "kind": "safetygap-guard-classifier",
+        "features": "minilm-l6 prompt embedding (384)",
+        "l2": l2,
+        "n_train": len(items),
+        "n_harmful": int(y.sum()),
+        "train_accuracy": round(float((((x @ w + b) > 0) == (y == 1)).mean()), 4),
+        "provenance": provenance or {},
+        "bias": b,
+        "weights": [round(float(v), 6) for v in w],
+    }
+
+
+def head_path(head: str | Path | None) -> Path:
+    """The file a `classifier[:HEAD]` spec means: a shipped head's name, a file or a folder's
+    head.json; the default head when none is named."""
+    if not head:
+        return HEADS / f"{DEFAULT_HEAD}.json"
+    if (HEADS / f"{head}.json").is_file():
+        return HEADS / f"{head}.json"
+    path = Path(head)
+    return path / "head.json" if path.is_dir() else path
+
+
+class ClassifierGuard:
+    modes = ("input",)
+    needs_model = False
+
+    @classmethod
+    def from_spec(cls, arg: str, **_) -> "ClassifierGuard":
+        return cls(arg or None)
+
+    def __init__(self, head: str | None = None, threshold: float = 0.5):
+        path = head_path(head)
+        try:
+            data = json.loads(path.read_text())
+            self.w, self.b = np.array(data["weights"], dtype=np.float64), float(data["bias"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UserError(f"{path}: not a guard classifier head ({type(e).__name__})") from None
+        if self.w.shape != (N_FEATURES,):
+            raise UserError(f"{path}: a guard head needs {N_FEATURES} weights, not {self.w.size}")
+        self.name = "classifier" if head is None else f"classifier:{head}"
+        self.threshold = threshold
+
+    def check(self, items, mode):
+        for start in range(0, len(items), 256):
+            chunk = items[start : start + 256]
+            probs = 1 / (1 + np.exp(-(features([it["prompt"] for it in chunk]) @ self.w + self.b)))
+            for it, p in zip(chunk, probs, strict=True):
+                verdict = "flagged" if p >= self.threshold else "passed"
+                yield it["id"], GuardVerdict(verdict, round(float(p), 4))
