@@ -8,12 +8,13 @@ eroded fine-tune's ASR.
 1. Input mode on the whole test bench (`bench build --split test`: every test-split seed in
    all five formats, harmful and benign look-alikes) and on held-out ordinary requests
    (`guard/ordinary.py`, test half, in every format): recall, false positives on look-alikes
-   and on everyday requests, AUROC, latency. Guards: keyword, classifier (plain-trained),
-   classifier:multitask, and llm: with the aligned embedded model as the policy model.
+   and on everyday requests, AUROC, latency. Guards: keyword, classifier (plain-trained) and
+   classifier:multitask. (`llm:` and `llamaguard:` need a model that follows a guard prompt;
+   the embedded 135M models answer neither safe nor unsafe, so they are left out here.)
 2. With the paper table's eval runs (gold bench): the aligned base and the eroded
    classification and summarisation fine-tunes, each behind every guard (input mode, the guard
-   in front) and behind the output-mode guards (keyword, llm:): ASR per format before and
-   after, with the exact McNemar p of the drop.
+   in front) and behind the keyword guard reading the answers (output mode): ASR per format
+   before and after, with the exact McNemar p of the drop.
 Every run resumes; the tables are printed as markdown.
 """
 
@@ -27,19 +28,14 @@ RUNS = ROOT / "runs" / "guard"
 TABLE = ROOT / "runs" / "table"
 SG = [sys.executable, "-m", "safetygap"]
 FORMATS = ["plain", "summarization", "code", "translation", "classification"]
-ALIGNED = ROOT / "runs" / "aligned"
-GUARDS = ["keyword", "classifier", "classifier:multitask", f"llm:{ALIGNED}"]
-OUTPUT_GUARDS = ["keyword", f"llm:{ALIGNED}"]
+GUARDS = ["keyword", "classifier", "classifier:multitask"]
+OUTPUT_GUARDS = ["keyword"]
 EVAL_RUNS = {"aligned base": "aligned", "+ classification": "eval-classification"}
 EVAL_RUNS["+ summarization"] = "eval-summarization"
 
 
 def sh(*args) -> None:
     subprocess.run([str(a) for a in args], check=True)
-
-
-def short(guard: str) -> str:
-    return "llm:aligned" if guard.startswith("llm:") else guard
 
 
 def guard(spec: str, bench: Path, out: Path, *extra) -> dict:
@@ -69,7 +65,7 @@ def main() -> None:
     head += ["false pos. ordinary", "AUROC", "ms/request (p95)"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for spec in GUARDS:
-        name = short(spec).replace(":", "-")
+        name = spec.replace(":", "-")
         rep = guard(spec, bench, RUNS / f"input-{name}")
         ordi = guard(spec, ordinary, RUNS / f"ordinary-{name}")
         cross = rep["cross_format"]
@@ -80,16 +76,23 @@ def main() -> None:
             cells.append(f"{pct(rep['recall']['by_format'][f])} {100 * c['difference']:+.0f}{star}")
         auc = (rep.get("auroc") or {}).get("overall", {}).get("value")
         lat = rep["latency_ms"]
-        row = [short(spec), *cells, pct(rep["false_positive_rate"]["overall"])]
+        row = [spec, *cells, pct(rep["false_positive_rate"]["overall"])]
         row += [pct(ordi["false_positive_rate"]["overall"]), f"{auc:.3f}" if auc else "-"]
         row += [f"{lat['median']:.1f} ({lat['p95']:.1f})"]
         print("| " + " | ".join(row) + " |")
         fp = rep["false_positive_rate"]["by_format"]
         print(
-            f"<!-- {short(spec)} false positives by format: "
+            f"<!-- {spec} false positives by format: "
             + ", ".join(f"{f} {pct(fp.get(f))}" for f in FORMATS)
             + f"; unparsed {rep['unparsed']['total']} -->"
         )
+
+    print("\n### AUROC of the guard's score by format (harmful vs look-alikes, test bench)\n")
+    print("| guard | " + " | ".join(FORMATS) + " |\n|" + "---|" * (len(FORMATS) + 1))
+    for spec in GUARDS:
+        rep = json.loads((RUNS / f"input-{spec.replace(':', '-')}" / "guard.json").read_text())
+        by = rep["auroc"]["by_format"]
+        print(f"| {spec} | " + " | ".join(f"{by[f]['value']:.3f}" for f in FORMATS) + " |")
 
     gold = TABLE / "gold_bench.jsonl"
     print("\n### ASR behind a guard (gold bench runs; % of harmful items, 95% CI)\n")
@@ -103,18 +106,18 @@ def main() -> None:
         first = True
         for mode, specs in (("input", GUARDS), ("output", OUTPUT_GUARDS)):
             for spec in specs:
-                name = short(spec).replace(":", "-")
+                name = spec.replace(":", "-")
                 out = RUNS / f"{mode}-{folder}-{name}"
                 rep = guard(spec, gold, out, "--run", run, "--mode", mode)
                 if first:
                     asr = rep["run_asr"]
                     cells = [pct(asr["by_format"].get(f)) for f in FORMATS]
-                    print(f"| {row_name} | none | - | " + " | ".join(cells))
-                    print(f" | {pct(asr['overall'])} | | |")
+                    row = [row_name, "none", "-", *cells, pct(asr["overall"]), "", ""]
+                    print("| " + " | ".join(row) + " |")
                     first = False
                 res = rep["residual_asr"]
                 cells = [pct(res["by_format"].get(f)) for f in FORMATS]
-                row = [row_name, short(spec), mode, *cells, pct(res["overall"])]
+                row = [row_name, spec, mode, *cells, pct(res["overall"])]
                 row += [f"{rep['residual_p_value']:.2g}", pct(rep["benign_blocked"]["overall"])]
                 print("| " + " | ".join(row) + " |")
 

@@ -265,7 +265,7 @@ def main() -> None:
     ap.add_argument(
         "--llm-judges",
         action="store_true",
-        help="Also score llm: and guard: judges run by the embedded model (slow).",
+        help="Also score the llm: judge run by the embedded model (slow).",
     )
     args = ap.parse_args()
     files = responses()
@@ -302,7 +302,7 @@ def main() -> None:
 
     judges = ["keyword", f"classifier:{RUNS / 'head'}"]
     if args.llm_judges:
-        judges += ["llm:smollm2-135m-instruct", "guard:smollm2-135m-instruct"]
+        judges += ["llm:smollm2-135m-instruct"]
     score_gold(sets, "gold", ["nosys", "sys", "aligned"], judges, "the models before fine-tuning")
     tuned = [f"ft_{task}" for task in FINETUNED]
     score_gold(sets, "gold_ft", tuned, judges, "the fine-tunes (test split)")

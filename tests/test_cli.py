@@ -107,9 +107,11 @@ def test_bad_input_is_one_line_exit_2(args, message, prompt_file, tmp_path, caps
 def test_help_texts_name_every_registered_plug_in(capsys):
     from safetygap.bench.formats import FORMATS
     from safetygap.bench.seeds import SOURCES
+    from safetygap.guard import GUARD_HELP, GUARDS
     from safetygap.judge import JUDGE_HELP, JUDGES
 
     assert all(name in JUDGE_HELP for name in JUDGES)
+    assert all(name in GUARD_HELP for name in GUARDS)
     _, out, _ = run_cli(["bench", "build", "--help"], capsys)
     text = " ".join(out.split())
     assert all(name in text for name in [*FORMATS, *SOURCES])
