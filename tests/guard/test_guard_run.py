@@ -143,6 +143,7 @@ def test_bad_input_is_one_line_and_exit_2(bench, run, tmp_path, capsys):
         (["--guard", "keyword", "--mode", "output"], "needs --run"),
         (["--guard", "keyword", "--mode", "sideways"], "unknown --mode"),
     ]
+    cases.append((["--guard", f"classifier:{tmp_path / 'nope.json'}"], "not a guard classifier"))
     for args, message in cases:
         code, _, err = run_cli(base + args, capsys)
         assert code == 2 and message in err and err.count("\n") == 1, (args, err)

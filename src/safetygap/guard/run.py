@@ -223,8 +223,8 @@ def guard_run(
         "run_sha256": sha256_file(Path(run) / "responses.jsonl") if run is not None else None,
         "n_items": len(targets),
     }
-    claim_run(out, settings, ignore={"bench", "run"})
     checker = load_guard(guard, batch_size=batch_size, concurrency=concurrency)
+    claim_run(out, settings, ignore={"bench", "run"})
     by_target = {t["id"]: t for t in targets}
 
     def produce(todo):
