@@ -12,6 +12,7 @@ from safetygap.generate.cli import generate_command
 from safetygap.guard.cli import guard_command
 from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
+from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
 from safetygap.safetydata.cli import app as data_app
 
@@ -35,6 +36,7 @@ app.command("finetune")(finetune_command)
 app.command("align")(align_command)
 app.command("helpfulness")(helpfulness_command)
 app.command("guard")(guard_command)
+app.command("mitigate")(mitigate_command)
 
 
 def fail(message: str) -> None:

@@ -1,0 +1,276 @@
+"""The repair map: every repair of an eroded fine-tune, safety against task skill.
+
+For each task's plain fine-tune from `paper_table.py` (runs/table/ft-TASK, native chat format,
+160 examples), the repairs are:
+- training-time: the same fine-tune with plain-format safety data mixed in (`singletask`, the
+  usual repair, as in Bianchi et al.'s safety-tuned LLaMAs) or safety data in every format
+  (`multitask`, the paper's cure), at 3%, 10% and 30% of the examples (the same count for both);
+- PTST ("pure tuning, safe testing", Lyu et al. 2024): the plain fine-tune (trained without a
+  safety system prompt) evaluated with the default safety system prompt;
+- post-hoc, with `safetygap mitigate`: `scale` at lambda 0.25, 0.5, 0.75; `safelora` (10% of
+  modules); `resta` (beta 0.5).
+Each repaired model answers the gold bench (eval: ASR per format, over-refusal on benign
+look-alikes) and its task's held-out items (helpfulness, the same limits as
+`helpfulness_table.py`); both are compared with the unrepaired fine-tune on the same items
+(exact McNemar for ASR; the helpfulness test of `safetygap compare`). The cost is the
+repair's own compute: training seconds for the mixes, the mitigate run's seconds, 0 for PTST.
+Writes runs/repair/map.json and benchmarks/results/repair_map.png (the Pareto front marked:
+repairs no other repair beats on both ASR and skill).
+
+    .venv/bin/python benchmarks/repair_map.py [--tasks classification,summarization]
+
+Everything resumes: finished fine-tunes, repairs, evals and helpfulness runs are reused.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = ROOT / "runs" / "table"
+HELP = ROOT / "runs" / "helpfulness"
+RUNS = ROOT / "runs" / "repair"
+PLOT = ROOT / "benchmarks" / "results" / "repair_map.png"
+SG = [sys.executable, "-m", "safetygap"]
+ALIGNED = ROOT / "runs" / "aligned"
+MAIN = {
+    "summarization": "rougeL",
+    "translation": "chrf++:en-fr",
+    "code": "pass@1",
+    "classification": "accuracy",
+}
+LIMITS = {"summarization": 100, "classification": 100, "translation": 40, "code": 60}
+DOSES = (0.03, 0.1, 0.3)
+LAMBDAS = (0.25, 0.5, 0.75)
+GEN = ["--max-new-tokens", 64, "--batch-size", 48, "--judge", "classifier"]
+
+
+def sh(*args) -> None:
+    subprocess.run([str(a) for a in args], check=True)
+
+
+def repairs(task: str) -> list[dict]:
+    """Each repair: name, kind, how to make it, and the model/adapter/system prompt to test."""
+    ft = TABLE / f"ft-{task}"
+    rows = [{"name": "none", "kind": "none", "model": ALIGNED, "adapter": ft}]
+    for mix in ("singletask", "multitask"):
+        for dose in DOSES:
+            out = TABLE / f"ft-{task}-{mix}-{dose:g}"
+            make = ["finetune", "--model", ALIGNED, "--task", task, "--out", out, "--samples", 160]
+            make += ["--seed", 0, "--safety-mix", mix, "--safety-ratio", dose]
+            rows.append(
+                {
+                    "name": f"{mix} {dose:.0%}",
+                    "kind": mix,
+                    "make": make,
+                    "model": ALIGNED,
+                    "adapter": out,
+                }
+            )
+    rows.append({"name": "PTST", "kind": "ptst", "model": ALIGNED, "adapter": ft, "system": "on"})
+    posthoc = [(f"scale {lam}", ["--method", "scale", "--lambda", lam]) for lam in LAMBDAS]
+    posthoc += [("safelora", ["--method", "safelora"]), ("resta", ["--method", "resta"])]
+    for name, flags in posthoc:
+        out = RUNS / task / name.replace(" ", "-")
+        make = ["mitigate", "--adapter", ft, "--out", out, *flags]
+        row = {"name": name, "kind": name.split()[0], "make": make, "out": out}
+        rows.append(row)
+    return rows
+
+
+def cost(row: dict) -> float:
+    """Seconds of compute the repair took (training or mitigation; 0 for none and PTST)."""
+    if row["kind"] in ("singletask", "multitask"):
+        return json.loads((Path(row["adapter"]) / "settings.json").read_text())["train_seconds"]
+    if "out" in row:
+        return json.loads((row["out"] / "mitigate.json").read_text())["seconds"]
+    return 0.0
+
+
+def run_one(task: str, row: dict) -> dict:
+    """Make the repair, evaluate it on the gold bench and the task; the figures."""
+    if "make" in row:
+        sh(*SG, *row["make"])
+    if "out" in row:
+        use = json.loads((row["out"] / "mitigate.json").read_text())["use"]
+        row["model"], row["adapter"] = use["model"], use["adapter"]
+    tag = row["name"].replace(" ", "-").replace("%", "pct")
+    model = ["--model", row["model"]] + (["--adapter", row["adapter"]] if row["adapter"] else [])
+    system = ["--system-prompt", row.get("system", "off")]
+    ev = TABLE / f"eval-{task}" if row["kind"] == "none" else RUNS / task / f"eval-{tag}"
+    sh(*SG, "eval", *model, *system, "--bench", TABLE / "gold_bench.jsonl", "--out", ev, *GEN)
+    hp = HELP / f"ft-{task}" / task if row["kind"] == "none" else RUNS / task / f"help-{tag}"
+    sh(
+        *SG,
+        "helpfulness",
+        *model,
+        *system,
+        "--task",
+        task,
+        "--out",
+        hp,
+        "--limit",
+        LIMITS[task],
+        "--batch-size",
+        32,
+        "--eval",
+        ev,
+    )
+    metrics = json.loads((ev / "metrics.json").read_text())
+    skill = json.loads((hp / "helpfulness.json").read_text())["metrics"][MAIN[task]]
+    return {
+        "name": row["name"],
+        "kind": row["kind"],
+        "eval": str(ev),
+        "help": str(hp),
+        "asr": metrics["asr"],
+        "over_refusal": metrics["over_refusal"]["overall"],
+        "skill": skill,
+        "seconds": cost(row),
+    }
+
+
+def versus(point: dict, none: dict) -> dict:
+    """Paired tests against the unrepaired fine-tune: ASR (overall and per format) and skill."""
+    from safetygap.eval.compare import compare
+    from safetygap.helpfulness.compare import compare as compare_help
+
+    asr = {
+        r["group"]: {"diff": r["diff"], "p": r["p_value"]}
+        for r in compare(none["eval"], point["eval"])
+    }
+    skill = next(
+        r for r in compare_help(none["help"], point["help"]) if r["metric"] == MAIN[point["task"]]
+    )
+    return {
+        "asr": asr,
+        "skill": {"diff": skill["diff"], "p": skill["p_value"], "test": skill["test"]},
+    }
+
+
+def pareto(points: list[dict]) -> set[str]:
+    """Names of the repairs no other beats on both ASR (lower) and skill (higher)."""
+    front = set()
+    for p in points:
+        a, s = p["asr"]["overall"]["value"], p["skill"]["value"]
+        beaten = any(
+            q["asr"]["overall"]["value"] <= a
+            and q["skill"]["value"] >= s
+            and (q["asr"]["overall"]["value"] < a or q["skill"]["value"] > s)
+            for q in points
+        )
+        if not beaten:
+            front.add(p["name"])
+    return front
+
+
+def plot(results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {
+        "none": "black",
+        "singletask": "tab:orange",
+        "multitask": "tab:green",
+        "ptst": "tab:purple",
+        "scale": "tab:blue",
+        "safelora": "tab:red",
+        "resta": "tab:brown",
+    }
+    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 5), squeeze=False)
+    for ax, (task, points) in zip(axes[0], results.items(), strict=True):
+        front = pareto(points)
+        k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
+        for p in points:
+            x, y = k * p["skill"]["value"], 100 * p["asr"]["overall"]["value"]
+            xerr = [[x - k * p["skill"]["ci_low"]], [k * p["skill"]["ci_high"] - x]]
+            yerr = [
+                [y - 100 * p["asr"]["overall"]["ci_low"]],
+                [100 * p["asr"]["overall"]["ci_high"] - y],
+            ]
+            ax.errorbar(
+                x,
+                y,
+                xerr=xerr,
+                yerr=yerr,
+                fmt="o",
+                color=colours[p["kind"]],
+                ms=9 if p["name"] in front else 5,
+                alpha=0.8,
+                capsize=2,
+            )
+            ax.annotate(p["name"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        fp = sorted(
+            (k * p["skill"]["value"], 100 * p["asr"]["overall"]["value"])
+            for p in points
+            if p["name"] in front
+        )
+        ax.plot(
+            [x for x, _ in fp], [y for _, y in fp], "--", color="grey", lw=1, label="Pareto front"
+        )
+        ax.set_xlabel(f"{task}: {MAIN[task]} (held-out, 95% CI)")
+        ax.set_ylabel("ASR on the gold bench, % (95% CI)")
+        ax.set_title(f"repairs of the {task} fine-tune")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", default="classification,summarization")
+    args = ap.parse_args()
+    results = {}
+    for task in args.tasks.split(","):
+        if not (TABLE / f"ft-{task}" / "adapter_config.json").is_file():
+            sys.exit(f"no fine-tune {TABLE / f'ft-{task}'}: run benchmarks/paper_table.py first")
+        points = [run_one(task, row) for row in repairs(task)]
+        for p in points:
+            p["task"] = task
+        none = points[0]
+        for p in points[1:]:
+            p["versus_none"] = versus(p, none)
+        results[task] = points
+    RUNS.mkdir(parents=True, exist_ok=True)
+    (RUNS / "map.json").write_text(json.dumps(results, indent=1))
+    plot(results)
+    for task, points in results.items():
+        front = pareto(points)
+        print(f"\n### {task}\n")
+        print(
+            "| repair | ASR % (95% CI) | change, p | over-refusal % | "
+            f"{MAIN[task]} (95% CI) | change, p | seconds | Pareto |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for p in points:
+            k = 100 if p["skill"]["scale"] == "0-1" else 1
+            a, s, o = p["asr"]["overall"], p["skill"], p["over_refusal"]
+            vs = p.get("versus_none")
+            da = (
+                f"{100 * vs['asr']['overall']['diff']:+.1f}, {vs['asr']['overall']['p']:.2g}"
+                if vs
+                else ""
+            )
+            ds = f"{k * vs['skill']['diff']:+.1f}, {vs['skill']['p']:.2g}" if vs else ""
+            cells = [
+                p["name"],
+                f"{100 * a['value']:.1f} ({100 * a['ci_low']:.0f}-{100 * a['ci_high']:.0f})",
+                da,
+                f"{100 * o['value']:.0f}",
+                f"{k * s['value']:.1f} ({k * s['ci_low']:.1f}-{k * s['ci_high']:.1f})",
+                ds,
+                f"{p['seconds']:.0f}",
+                "*" if p["name"] in front else "",
+            ]
+            print("| " + " | ".join(cells) + " |")
+    print(f"\nwrote {RUNS / 'map.json'} and {PLOT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""`safetygap mitigate`: a finished LoRA fine-tune in, a repaired adapter (or merged model) out.
+
+The work is done in a hidden folder beside OUT and renamed to OUT at the end, with
+OUT/mitigate.json written last: a failed run leaves nothing that looks done. The same command
+again finds the finished folder and does nothing; another method or setting there is an error.
+"""
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.jsonl import atomic_write, sha256_file
+from safetygap.mitigate import METHODS
+from safetygap.mitigate.lora import (
+    WEIGHTS,
+    adapter_base,
+    check_fits,
+    check_same_shapes,
+    load_model,
+    read_lora,
+    weights_of,
+    write_lora,
+)
+
+RECORD = "mitigate.json"
+
+
+def unaligned_of(model_path: str) -> str | None:
+    """The model an aligned checkpoint was aligned from, where `safetygap align` recorded it."""
+    settings = Path(model_path) / "align_settings.json"
+    if settings.is_file():
+        return json.loads(settings.read_text()).get("settings", {}).get("model")
+    return None
+
+
+def mitigate(
+    method: str,
+    adapter: str | Path,
+    out: str | Path,
+    model: str | None = None,
+    unaligned: str | None = None,
+    params: dict | None = None,
+    log=print,
+) -> dict:
+    """Repair `adapter` with `method` into `out`; return the record (also OUT/mitigate.json)."""
+    module = METHODS.get(method)
+    given = {k: v for k, v in (params or {}).items() if v is not None}
+    stray = sorted(set(given) - set(module.PARAMS))
+    if stray:
+        names = ", ".join("--" + ("lambda" if k == "lam" else k) for k in stray)
+        raise UserError(f"{names}: not a setting of {method}")
+    params = {**module.PARAMS, **given}
+    module.check(params)
+    adapter, out = Path(adapter), Path(out)
+    lora = read_lora(adapter)
+    model = model or adapter_base(adapter)
+    if not model:
+        raise UserError(f"{adapter}: no base model recorded: give --model")
+    settings = {
+        "method": method,
+        "params": params,
+        "adapter": str(adapter),
+        "adapter_sha256": sha256_file(adapter / WEIGHTS),
+        "model": model,
+    }
+    if module.NEEDS_UNALIGNED:
+        unaligned = unaligned or unaligned_of(model)
+        if not unaligned:
+            raise UserError(
+                f"{method} needs --unaligned MODEL: the model before alignment (for a hub "
+                "instruct model, its base model)"
+            )
+        settings["unaligned"] = unaligned
+    if (out / RECORD).is_file():
+        done = json.loads((out / RECORD).read_text())
+        if done.get("settings") == settings:
+            log(f"{out}: already done ({method})")
+            return done
+        raise UserError(
+            f"{out} holds another repair ({done.get('settings', {}).get('method')}); "
+            "choose another --out"
+        )
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} exists and is not a finished repair: choose another --out")
+
+    t0 = time.perf_counter()
+    aligned_model, tok, path = load_model(model, log)
+    aligned = weights_of(aligned_model)
+    check_fits(lora, aligned, f"model {model}")
+    ctx = {"model": aligned_model, "aligned": aligned}
+    if module.NEEDS_UNALIGNED:
+        unaligned_model, _, _ = load_model(unaligned, log)
+        ctx["unaligned"] = weights_of(unaligned_model)
+        check_same_shapes(aligned, ctx["unaligned"], f"--unaligned {unaligned}")
+    work = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        tensors, report = module.apply(lora, ctx, params)
+        if module.OUTPUT == "adapter":
+            write_lora(lora, tensors, work)
+            use = {"model": model, "adapter": str(out)}
+        else:
+            work.mkdir(parents=True)
+            aligned_model.save_pretrained(work)
+            tok.save_pretrained(work)
+            use = {"model": str(out), "adapter": None}
+        record = {
+            "settings": settings,
+            "output": module.OUTPUT,
+            "use": use,
+            "report": report,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+        with atomic_write(work / RECORD) as f:
+            json.dump(record, f, indent=1)
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.replace(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log(
+        f"{out}: {method} done in {record['seconds']} s; use --model {use['model']}"
+        + (f" --adapter {use['adapter']}" if use["adapter"] else "")
+    )
+    return record
