@@ -185,6 +185,7 @@ def plot(results: dict) -> None:
     for ax, (task, points) in zip(axes[0], results.items(), strict=True):
         front = pareto(points)
         k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
+        seen = set()
         for p in points:
             x, y = k * p["skill"]["value"], 100 * p["asr"]["overall"]["value"]
             xerr = [[x - k * p["skill"]["ci_low"]], [k * p["skill"]["ci_high"] - x]]
@@ -198,11 +199,13 @@ def plot(results: dict) -> None:
                 xerr=xerr,
                 yerr=yerr,
                 fmt="o",
+                label=None if p["kind"] in seen else p["kind"],
                 color=colours[p["kind"]],
                 ms=9 if p["name"] in front else 5,
                 alpha=0.8,
                 capsize=2,
             )
+            seen.add(p["kind"])
             ax.annotate(p["name"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
         fp = sorted(
             (k * p["skill"]["value"], 100 * p["asr"]["overall"]["value"])
@@ -269,6 +272,19 @@ def main() -> None:
                 "*" if p["name"] in front else "",
             ]
             print("| " + " | ".join(cells) + " |")
+    formats = ["plain", "summarization", "code", "translation", "classification"]
+    for task, points in results.items():
+        print(f"\n### {task}: ASR by format, % (change against no repair; *: McNemar p < 0.05)\n")
+        print("| repair | " + " | ".join(formats) + " |\n|" + "---|" * (len(formats) + 1))
+        for p in points:
+            cells = []
+            for f in formats:
+                cell = f"{100 * p['asr']['by_format'][f]['value']:.0f}"
+                vs = (p.get("versus_none") or {}).get("asr", {}).get(f)
+                if vs:
+                    cell += f" ({100 * vs['diff']:+.0f}{'*' if vs['p'] < 0.05 else ''})"
+                cells.append(cell)
+            print(f"| {p['name']} | " + " | ".join(cells) + " |")
     print(f"\nwrote {RUNS / 'map.json'} and {PLOT}")
 
 

@@ -3,6 +3,7 @@ differs from it in some weights, and a LoRA adapter on the aligned one. Each met
 checked against the formula computed here independently, and loads where eval would load it."""
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -177,3 +178,22 @@ def test_bad_input_is_one_line_exit_2_and_leaves_nothing(setup, tmp_path, smollm
         capsys,
     )
     assert code == 2 and "not a PEFT adapter" in err
+
+
+def test_an_adapter_trained_on_another_base_is_refused(setup, tmp_path, smollm_dir, capsys):
+    from safetygap.finetune.model import model_fingerprint
+    from safetygap.mitigate.lora import load_model
+
+    _, aligned, adapter = setup
+    recorded = tmp_path / "recorded"  # an adapter whose fine-tune recorded its base
+    shutil.copytree(adapter, recorded)
+    fingerprint = model_fingerprint(load_model(str(aligned), log=lambda *_: None)[0])
+    (recorded / "settings.json").write_text(json.dumps({"base_fingerprint": fingerprint}))
+    same_shapes = make_tiny_llama(tmp_path / "same", smollm_dir, seed=7)  # other weights
+    out = tmp_path / "out"
+    args = ["mitigate", "--method", "scale", "--lambda", "0.5", "--adapter", recorded]
+    code, _, err = run_cli([*args, "--out", out, "--model", same_shapes], capsys)
+    assert code == 2 and "trained on another base model" in err and not out.exists()
+    code, _, err = run_cli([*args, "--out", out, "--model", aligned], capsys)
+    assert code == 0, err
+    assert json.loads((out / "mitigate.json").read_text())["use"]["adapter"] == str(out)

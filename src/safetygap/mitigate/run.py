@@ -36,6 +36,17 @@ def unaligned_of(model_path: str) -> str | None:
     return None
 
 
+def check_trained_on(adapter: Path, model, name: str) -> None:
+    """UserError when the fine-tune recorded another base's fingerprint than `model`'s (same
+    shapes, other weights)."""
+    from safetygap.finetune.model import model_fingerprint
+
+    record = adapter / "settings.json"
+    theirs = json.loads(record.read_text()).get("base_fingerprint") if record.is_file() else None
+    if theirs and theirs != model_fingerprint(model):
+        raise UserError(f"adapter {adapter} was trained on another base model than {name}")
+
+
 def mitigate(
     method: str,
     adapter: str | Path,
@@ -90,6 +101,7 @@ def mitigate(
     aligned_model, tok, path = load_model(model, log)
     aligned = weights_of(aligned_model)
     check_fits(lora, aligned, f"model {model}")
+    check_trained_on(adapter, aligned_model, model)
     ctx = {"model": aligned_model, "aligned": aligned}
     if module.NEEDS_UNALIGNED:
         unaligned_model, _, _ = load_model(unaligned, log)
