@@ -99,9 +99,13 @@ def run_one(task: str, row: dict) -> dict:
     tag = row["name"].replace(" ", "-").replace("%", "pct")
     model = ["--model", row["model"]] + (["--adapter", row["adapter"]] if row["adapter"] else [])
     system = ["--system-prompt", row.get("system", "off")]
-    ev = TABLE / f"eval-{task}" if row["kind"] == "none" else RUNS / task / f"eval-{tag}"
+    # the plain fine-tune and the mixes share their runs with paper_table.py and
+    # helpfulness_table.py (the same flags); the other repairs have their own
+    shared = row["kind"] in ("none", "singletask", "multitask")
+    name = Path(row["adapter"]).name if shared else None
+    ev = TABLE / f"eval-{name[3:]}" if shared else RUNS / task / f"eval-{tag}"
     sh(*SG, "eval", *model, *system, "--bench", TABLE / "gold_bench.jsonl", "--out", ev, *GEN)
-    hp = HELP / f"ft-{task}" / task if row["kind"] == "none" else RUNS / task / f"help-{tag}"
+    hp = HELP / name / task if shared else RUNS / task / f"help-{tag}"
     sh(
         *SG,
         "helpfulness",

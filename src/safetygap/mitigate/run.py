@@ -38,11 +38,13 @@ def unaligned_of(model_path: str) -> str | None:
 
 def check_trained_on(adapter: Path, model, name: str) -> None:
     """UserError when the fine-tune recorded another base's fingerprint than `model`'s (same
-    shapes, other weights)."""
+    shapes, other weights). Only fine-tunes trained on the CPU are checked: on a GPU the base
+    was loaded in bf16, whose fingerprint differs from the fp32 weights read here."""
     from safetygap.finetune.model import model_fingerprint
 
-    record = adapter / "settings.json"
-    theirs = json.loads(record.read_text()).get("base_fingerprint") if record.is_file() else None
+    path = adapter / "settings.json"
+    record = json.loads(path.read_text()) if path.is_file() else {}
+    theirs = record.get("base_fingerprint") if record.get("device", "cpu") == "cpu" else None
     if theirs and theirs != model_fingerprint(model):
         raise UserError(f"adapter {adapter} was trained on another base model than {name}")
 
