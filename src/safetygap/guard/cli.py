@@ -74,7 +74,7 @@ def guard_command(
     ),
 ) -> None:
     """How much a guard catches, per format: does an input or output filter still flag a
-    harmful request once it is wrapped in a task?
+    harmful request in every format?
 
     Input mode: recall on harmful prompts and false-positive rate on benign look-alikes, per
     format and category (Wilson 95% intervals), and each format's recall against plain's on
