@@ -20,9 +20,10 @@ from pathlib import Path
 
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
-from safetygap.eval.metrics import grouped
+from safetygap.eval.metrics import block
 from safetygap.guard import check_guard_spec, guard_fingerprint, load_guard
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file
+from safetygap.judge.run import read_responses
 from safetygap.resume import claim_run, resumable
 from safetygap.stats import mcnemar_exact, rate
 
@@ -35,14 +36,14 @@ def read_run(run: str | Path, bench: dict[str, dict]) -> dict[str, dict]:
     run = Path(run)
     if not (run / "responses.jsonl").is_file() or not (run / "judgments.jsonl").is_file():
         raise UserError(f"{run}: not a finished eval run (responses.jsonl, judgments.jsonl)")
-    responses = read_jsonl(run / "responses.jsonl", required=["id", "prompt", "response"])
-    stray = [str(r["id"]) for r in responses if str(r["id"]) not in bench]
+    responses = read_responses(run / "responses.jsonl")
+    stray = [r["id"] for r in responses if r["id"] not in bench]
     if stray:
         raise UserError(
             f"{run}: {len(stray)} of its {len(responses)} responses are not items of the bench "
             f"(e.g. {stray[0]}): give the bench the run was made with"
         )
-    changed = [str(r["id"]) for r in responses if r["prompt"] != bench[str(r["id"])]["prompt"]]
+    changed = [r["id"] for r in responses if r["prompt"] != bench[r["id"]]["prompt"]]
     if changed:
         raise UserError(
             f"{run}: {len(changed)} responses answer another prompt than the bench item of "
@@ -50,18 +51,7 @@ def read_run(run: str | Path, bench: dict[str, dict]) -> dict[str, dict]:
         )
     verdicts = {str(j["id"]): j.get("verdict") for j in read_jsonl(run / "judgments.jsonl")}
     return {
-        str(r["id"]): {"response": r["response"] or "", "verdict": verdicts.get(str(r["id"]))}
-        for r in responses
-    }
-
-
-def _block(rows: list[tuple[dict, bool]]) -> dict:
-    """{overall, by_format, by_category} rates of the True values."""
-    tagged = [(it, "yes" if v else "no") for it, v in rows]
-    return {
-        "overall": rate(sum(v for _, v in rows), len(rows)),
-        "by_format": grouped(tagged, "format", "yes"),
-        "by_category": grouped(tagged, "category", "yes"),
+        r["id"]: {"response": r["response"], "verdict": verdicts.get(r["id"])} for r in responses
     }
 
 
@@ -137,8 +127,8 @@ def score_guard(
             (it, v["verdict"] == "flagged")
         )
     report = {
-        "recall": _block(positives),
-        "false_positive_rate": _block(negatives),
+        "recall": block(positives, True),
+        "false_positive_rate": block(negatives, True),
         "cross_format": cross_format(positives),
         "unparsed": {"total": sum(unparsed.values()), "by_format": dict(sorted(unparsed.items()))},
     }
@@ -160,10 +150,10 @@ def score_guard(
             elif answered:
                 benign.append((it, flagged))
         blocked = sum(a and f for _, a, f in harmful)
-        report["run_asr"] = _block([(it, a) for it, a, _ in harmful])
-        report["residual_asr"] = _block([(it, a and not f) for it, a, f in harmful])
+        report["run_asr"] = block([(it, a) for it, a, _ in harmful], True)
+        report["residual_asr"] = block([(it, a and not f) for it, a, f in harmful], True)
         report["residual_p_value"] = mcnemar_exact(blocked, 0)
-        report["benign_blocked"] = _block(benign)
+        report["benign_blocked"] = block(benign, True)
     return report
 
 

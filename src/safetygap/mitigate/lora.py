@@ -95,23 +95,15 @@ def load_model(spec: str, log=print):
     on); UserError for an endpoint."""
     import torch
 
-    from safetygap.models.load import load_tokenizer, resolve
+    from safetygap.models.load import load_pretrained, resolve
     from safetygap.models.registry import parse_spec
 
     parsed = parse_spec(spec)
     if parsed.is_remote:
         raise UserError(f"{spec} is an endpoint: mitigation needs local weights")
     path = resolve(parsed, log=log)
-    from transformers import AutoModelForCausalLM
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    except (OSError, ValueError) as e:
-        raise UserError(f"cannot load model {spec}: {str(e).splitlines()[0]}") from None
-    return model, load_tokenizer(path), path
+    model, tok, _ = load_pretrained(path, dtype=torch.float32)
+    return model, tok, path
 
 
 def weights_of(model) -> dict:

@@ -54,16 +54,18 @@ def check_adapter(adapter: str | Path) -> dict:
     return json.loads(cfg_path.read_text())
 
 
-def load_pretrained(path: str):
-    """(model, tokenizer, device) from a resolved path (see `resolve`): the model in the device's
-    dtype, still on the CPU and not yet moved to the device nor put in a training mode."""
+def load_pretrained(path: str, dtype=None):
+    """(model, tokenizer, device) from a resolved path (see `resolve`): the model in `dtype`
+    (default: the device's), still on the CPU and not yet moved to the device nor put in a
+    training mode."""
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     tok = load_tokenizer(path)
-    device, dtype = device_and_dtype()
+    device, default = device_and_dtype()
+    dtype = dtype or default
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     except (OSError, ValueError) as e:
