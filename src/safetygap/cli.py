@@ -15,6 +15,7 @@ from safetygap.judge.cli import app as judge_app
 from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
 from safetygap.safetydata.cli import app as data_app
+from safetygap.sweep.cli import sweep_command
 
 app = typer.Typer(
     name="safetygap",
@@ -37,6 +38,7 @@ app.command("align")(align_command)
 app.command("helpfulness")(helpfulness_command)
 app.command("guard")(guard_command)
 app.command("mitigate")(mitigate_command)
+app.command("sweep")(sweep_command)
 
 
 def fail(message: str) -> None:

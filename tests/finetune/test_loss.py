@@ -225,6 +225,7 @@ NOT_TRAINER_SETTINGS = {  # what the data, the model, the callbacks or the recor
     "safety_mix",
     "safety_ratio",
     "safety_every",
+    "quantize",
     "safety_items",
     "prompt_field",
     "response_field",

@@ -75,6 +75,12 @@ def finetune_command(
         "--target-modules",
         help="Comma-separated module names, or all. (default: all 7 projections)",
     ),
+    quantize: str = typer.Option(
+        None,
+        "--quantize",
+        help="none or 4bit (QLoRA: NF4 base, as in the paper; needs CUDA and bitsandbytes). "
+        "(default: none)",
+    ),
     seed: int = typer.Option(
         None, "--seed", help="Seed for sampling, init and order. (default: 0)"
     ),

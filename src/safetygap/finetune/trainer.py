@@ -20,7 +20,7 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.finetune.config import FinetuneSettings
 from safetygap.finetune.data import to_trainer_record, training_set
-from safetygap.finetune.model import check_targets, load_base, model_fingerprint
+from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
 from safetygap.jsonl import atomic_write, write_jsonl
 
 FINISHED = "settings.json"  # written last into the temp folder: its presence marks a finished run
@@ -42,6 +42,7 @@ def finetune(
     identity = {"settings": s.to_dict(), "adapter": str(adapter) if adapter else None}
     if out.exists():
         return found_finished(out, identity, log)
+    check_quantize(s)  # before the data and OUT.work/
 
     examples, data = training_set(s, log)
     if not examples:
@@ -82,6 +83,7 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         settings = done.get("settings") or {}
         if "template" in settings:  # written before `template` was renamed `chat_format`
             settings["chat_format"] = settings.pop("template")
+        settings.setdefault("quantize", "none")  # written before --quantize existed
         if {"settings": settings, "adapter": done.get("start_adapter")} == identity:
             log(f"{out}: already finished with these settings")
             return out
@@ -191,7 +193,7 @@ def build_trainer(
     disable_progress_bar()
     peft_config = None
     if adapter:
-        model = attach_adapter(model, adapter, fingerprint)
+        model = attach_adapter(model, adapter, fingerprint, s.quantize)
     else:
         peft_config = lora_config(s)
     dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
@@ -216,8 +218,9 @@ def build_trainer(
     return trainer, trained
 
 
-def attach_adapter(model, adapter: str, fingerprint: str):
-    """The model with an existing adapter, trainable; UserError if it was made on another base."""
+def attach_adapter(model, adapter: str, fingerprint: str, quantize: str = "none"):
+    """The model with an existing adapter, trainable; UserError if it was made on another base
+    (fingerprints are compared only between runs of the same `quantize`: 4-bit weights differ)."""
     from peft import PeftModel
 
     from safetygap.models.load import check_adapter
@@ -225,8 +228,10 @@ def attach_adapter(model, adapter: str, fingerprint: str):
     check_adapter(adapter)
     settings = Path(adapter) / FINISHED
     if settings.is_file():
-        theirs = json.loads(settings.read_text()).get("base_fingerprint")
-        if theirs and theirs != fingerprint:
+        record = json.loads(settings.read_text())
+        theirs = record.get("base_fingerprint")
+        same_load = (record.get("settings") or {}).get("quantize", "none") == quantize
+        if theirs and same_load and theirs != fingerprint:
             raise UserError(f"adapter {adapter} was trained on another base model than --model")
     try:
         return PeftModel.from_pretrained(model, adapter, is_trainable=True)

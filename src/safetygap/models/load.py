@@ -54,10 +54,11 @@ def check_adapter(adapter: str | Path) -> dict:
     return json.loads(cfg_path.read_text())
 
 
-def load_pretrained(path: str, dtype=None):
+def load_pretrained(path: str, dtype=None, **kwargs):
     """(model, tokenizer, device) from a resolved path (see `resolve`): the model in `dtype`
     (default: the device's), still on the CPU and not yet moved to the device nor put in a
-    training mode."""
+    training mode. `kwargs` go to `from_pretrained` (a quantization config, a device map: then
+    the model is where the map puts it)."""
     from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
@@ -67,7 +68,7 @@ def load_pretrained(path: str, dtype=None):
     device, default = device_and_dtype()
     dtype = dtype or default
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kwargs)
     except (OSError, ValueError) as e:
         raise UserError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
     return model, tok, device

@@ -7,7 +7,8 @@ A scorer module defines:
   HumanEval's problems, or a problems file, instead);
 - `score(item, response) -> dict`: `stats`, one item's sufficient statistics (a map from metric
   name to a list of numbers, see `Metric`), and anything else worth keeping per item;
-- `METRICS`: the metrics, in report order.
+- `METRICS`: the metrics, in report order;
+- `MAIN`: the one metric that stands for the skill in tables and plots.
 """
 
 from collections.abc import Callable

@@ -42,6 +42,7 @@ def macro_f1(sums) -> float:
     return float(np.mean(np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)))
 
 
+MAIN = "accuracy"
 METRICS = [
     Metric("accuracy", mean, proportion=True),
     Metric("macro_f1", macro_f1),

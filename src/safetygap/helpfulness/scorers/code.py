@@ -26,6 +26,7 @@ INSTRUCTION = (
     "Complete the following Python function.\n\n```python\n{prompt}```\n\n"
     "Answer with the code only."
 )
+MAIN = "pass@1"
 METRICS = [Metric("pass@1", mean, proportion=True)]
 FENCE = re.compile(r"```[ \t]*(?:python|py)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
 

@@ -8,6 +8,7 @@ from safetygap.helpfulness.scorers import Metric, mean
 
 MAX_NEW_TOKENS = 48
 TYPES = ("rouge1", "rouge2", "rougeL")
+MAIN = "rougeL"
 METRICS = [Metric(t, mean) for t in TYPES]
 
 

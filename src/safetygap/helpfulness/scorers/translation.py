@@ -31,6 +31,7 @@ def _aggregate(name: str):
     return aggregate
 
 
+MAIN = "chrf++:en-fr"
 METRICS = [
     Metric(f"{name}:{d}", _aggregate(name), scale="0-100")
     for d in DIRECTIONS

@@ -1,0 +1,245 @@
+"""The sweep config: one YAML file, checked in full before any work starts.
+
+Every field is documented here (`safetygap sweep --help` and docs/sweep.md print the same
+descriptions). An unknown field, a wrong type or an impossible combination is a UserError that
+names the field; nothing is written.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from safetygap.errors import UserError
+from safetygap.models.registry import DEFAULT_CHAT_MODEL, parse_spec
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AlignConfig(Strict):
+    """Safety-align the base first, as a vendor would (what the embedded default needs)."""
+
+    harmful: int = Field(160, ge=1, description="Harmful train seeds the model learns to refuse.")
+    benign: int = Field(160, ge=0, description="Benign instructions it keeps answering.")
+    epochs: float = Field(2.0, gt=0, description="Epochs over the alignment data.")
+    seed: int = Field(0, description="Seed of the alignment run.")
+
+
+class BenchConfig(Strict):
+    """The harmful bench every model answers: built from the public seed sets, or a file."""
+
+    file: str | None = Field(
+        None, description="A bench JSONL file to use as it is (`safetygap bench build` output)."
+    )
+    split: Literal["test", "train"] = Field("test", description="Which seed split to build from.")
+    seeds: int | None = Field(60, ge=1, description="Harmful seeds (each in every format).")
+    benign: int | None = Field(12, ge=0, description="Benign look-alike seeds (over-refusal).")
+    formats: list[str] | None = Field(None, description="Formats to wrap in (default: all five).")
+
+
+class SafetyMix(Strict):
+    """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
+
+    mix: str = Field(description="singletask (plain format), multitask (every format) or a file.")
+    ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
+
+
+class FinetuneConfig(Strict):
+    """The benign fine-tunes: every task x chat format x seed x safety mix."""
+
+    tasks: list[str] = Field(
+        min_length=1, description="Task names (`safetygap tasks list`) or JSONL files."
+    )
+    chat_formats: list[Literal["native", "alpaca"]] = Field(
+        ["native"], min_length=1, description="Templates of the training examples."
+    )
+    seeds: list[int] = Field([0], min_length=1, description="Training seeds.")
+    samples: int = Field(160, ge=1, description="Task examples per fine-tune.")
+    safety_mixes: list[SafetyMix | Literal["none"]] = Field(
+        ["none"], min_length=1, description="none and/or safety mixes; each is its own fine-tune."
+    )
+    settings: dict = Field(
+        {},
+        description="Any other `safetygap finetune` setting (lr, epochs, lora_r, preset, "
+        "quantize, safety_every...), as in FinetuneSettings.",
+    )
+
+    @field_validator("settings")
+    @classmethod
+    def known_settings(cls, value: dict) -> dict:
+        from dataclasses import fields
+
+        from safetygap.finetune.config import FinetuneSettings
+
+        reserved = {"model", "task", "chat_format", "samples", "seed", "safety_mix", "safety_ratio"}
+        known = {f.name for f in fields(FinetuneSettings)} - reserved
+        for key in value:
+            if key not in known:
+                raise ValueError(f"unknown fine-tuning setting {key!r}")
+        return value
+
+
+class Mitigation(Strict):
+    """A post-hoc repair of every plain fine-tune (`safetygap mitigate`)."""
+
+    method: Literal["scale", "safelora", "resta"] = Field(description="The repair method.")
+    lam: float | None = Field(None, alias="lambda", description="scale: the adapter's weight.")
+    threshold: float | None = Field(None, description="safelora: the similarity threshold.")
+    layers: int | None = Field(None, description="safelora: how many modules to project.")
+    beta: float | None = Field(None, description="resta: the safety vector's weight.")
+    dare: float | None = Field(None, description="resta: DARE drop rate.")
+    seed: int | None = Field(None, description="resta: the DARE seed.")
+
+    @model_validator(mode="after")
+    def own_params(self) -> "Mitigation":
+        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}}.get(
+            self.method, {"beta", "dare", "seed"}
+        )
+        stray = sorted(set(self.params()) - own)
+        if stray:
+            names = ", ".join("lambda" if k == "lam" else k for k in stray)
+            raise ValueError(f"{names}: not a setting of {self.method}")
+        if self.method == "scale" and self.lam is None:
+            raise ValueError("scale needs lambda")
+        return self
+
+    def params(self) -> dict:
+        return {k: v for k, v in self.model_dump(exclude={"method"}).items() if v is not None}
+
+    def label(self) -> str:
+        return "-".join([self.method, *(f"{v:g}" for v in self.params().values())])
+
+
+class EvalConfig(Strict):
+    """How every model answers the bench and how answers are judged."""
+
+    system_prompts: list[str] = Field(
+        ["off"], min_length=1, description="on, off or a text; each is its own eval (PTST: on)."
+    )
+    judge: str = Field("classifier", description="The judge spec (`safetygap eval --judge`).")
+    max_new_tokens: int = Field(64, ge=1, description="Tokens per answer.")
+    temperature: float = Field(0.0, ge=0, description="0 = greedy.")
+    batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
+
+
+class HelpfulnessConfig(Strict):
+    """The task skill of every fine-tune (and of the base on every task)."""
+
+    limit: int | dict[str, int] | None = Field(
+        None, description="Held-out items per task: one number, or task -> number."
+    )
+    batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
+    kinds: dict[str, str] = Field(
+        {}, description="Task -> scorer kind, for tasks given as JSONL files."
+    )
+
+    def limit_of(self, task: str) -> int | None:
+        return self.limit.get(task) if isinstance(self.limit, dict) else self.limit
+
+
+class GuardConfig(Strict):
+    """A guard in front of (input) or behind (output) the base and every plain fine-tune."""
+
+    guard: str = Field(description="The guard spec (`safetygap guard --guard`).")
+    mode: Literal["input", "output"] = Field("input", description="What the guard reads.")
+
+
+class SweepConfig(Strict):
+    """A whole study: what to align, fine-tune, repair and measure."""
+
+    model: str = Field(
+        "embedded",
+        description="The base chat model: embedded (SmolLM2-135M-Instruct), a hub id, a local "
+        "folder. Fine-tuning needs local weights.",
+    )
+    unaligned: str | None = Field(
+        None,
+        description="The model before safety tuning (for safelora and resta on a hub model; "
+        "with `align` it is the model itself).",
+    )
+    align: AlignConfig | None = Field(None, description="Safety-align the model first.")
+    bench: BenchConfig = Field(BenchConfig(), description="The harmful bench.")
+    finetune: FinetuneConfig | None = Field(None, description="The benign fine-tunes.")
+    mitigations: list[Mitigation] = Field([], description="Post-hoc repairs of the fine-tunes.")
+    eval: EvalConfig = Field(EvalConfig(), description="Answering and judging the bench.")
+    helpfulness: HelpfulnessConfig | None = Field(None, description="Task skill; omit to skip.")
+    guards: list[GuardConfig] = Field([], description="Guards to test on the evals.")
+    resources: dict[str, dict[str, float]] = Field(
+        {},
+        description="Per stage kind, what one stage asks of a Ray worker: {cpus: N, gpus: N}.",
+    )
+
+    @model_validator(mode="after")
+    def combinations(self) -> "SweepConfig":
+        if self.mitigations and self.finetune is None:
+            raise ValueError("mitigations: need a finetune section (they repair its adapters)")
+        if self.mitigations and self.finetune and "none" not in self.finetune.safety_mixes:
+            raise ValueError(
+                "mitigations: repair the plain fine-tunes, so finetune.safety_mixes needs none"
+            )
+        if self.helpfulness is not None and self.finetune is None:
+            raise ValueError("helpfulness: needs a finetune section (it measures its tasks)")
+        spec = parse_spec(self.base_spec())
+        if spec.is_remote and (self.align or self.finetune):
+            raise ValueError("model: an endpoint cannot be aligned or fine-tuned")
+        needs_unaligned = [m.method for m in self.mitigations if m.method != "scale"]
+        if needs_unaligned and not self.align and not self.unaligned:
+            raise ValueError(
+                f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
+                "tuning) or an `align` section"
+            )
+        for kind in self.resources:
+            if kind not in STAGE_KINDS:
+                raise ValueError(f"resources: unknown stage kind {kind!r}")
+        for kind, ask in self.resources.items():
+            for key in ask:
+                if key not in ("cpus", "gpus"):
+                    raise ValueError(f"resources.{kind}: unknown resource {key!r}")
+        return self
+
+    def base_spec(self) -> str:
+        return DEFAULT_CHAT_MODEL if self.model == "embedded" else self.model
+
+
+STAGE_KINDS = ("bench", "align", "finetune", "mitigate", "eval", "helpfulness", "guard")
+
+
+def describe(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted field name, description) for every field: the config's reference."""
+    rows = []
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        rows.append((key, field.description or ""))
+        inner = field.annotation
+        for arg in getattr(inner, "__args__", ()) or (inner,):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                rows += describe(arg, key + ".")
+            for sub in getattr(arg, "__args__", ()):
+                if isinstance(sub, type) and issubclass(sub, BaseModel):
+                    rows += describe(sub, key + "[].")
+    return rows
+
+
+def load_config(path: str | Path) -> SweepConfig:
+    """The checked config of a YAML file; UserError naming the first bad field."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UserError(f"cannot read config {path}: {e.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"{path}: not valid YAML ({first})") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: a sweep config is a mapping of fields (see docs/sweep.md)")
+    try:
+        return SweepConfig.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        message = err["msg"].removeprefix("Value error, ")
+        return_more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+        raise UserError(f"{path}: {where}: {message}{return_more}") from None

@@ -1,0 +1,180 @@
+"""A sweep config expanded into stages, each addressed by the hash of its inputs and settings.
+
+A stage's key is the sha256 of its kind, its settings and the keys of the stages it reads, so
+two sweeps that share a stage share its folder, a re-run finds every stage done, and changing
+one setting changes the keys of that stage and of what depends on it, nothing else.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.sweep.config import FinetuneConfig, SweepConfig
+
+# Bumped when what a stage kind writes changes, so old cache entries are not taken for new ones.
+STAGE_VERSION = 1
+
+
+@dataclass
+class Stage:
+    """One unit of work: `kind` runs with `params`, reading the folders of `deps` (role ->
+    stage name); `labels` say what it is for reports (task, chat format, repair...)."""
+
+    kind: str
+    name: str
+    params: dict
+    deps: dict[str, str] = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    key: str = ""
+
+    @property
+    def folder_name(self) -> str:
+        return f"{self.kind}-{self.key[:16]}"
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def mix_label(mix) -> str:
+    return "none" if mix == "none" else f"{Path(mix.mix).stem}-{mix.ratio:g}"
+
+
+def task_label(task: str) -> str:
+    return Path(task).stem if task.endswith(".jsonl") else task
+
+
+def finetunes(ft: FinetuneConfig) -> list[tuple[str, dict, dict]]:
+    """(model id, finetune params, labels) for every task x chat format x seed x mix."""
+    out = []
+    for task in ft.tasks:
+        for chat_format in ft.chat_formats:
+            for seed in ft.seeds:
+                for mix in ft.safety_mixes:
+                    mid = f"{task_label(task)}/{chat_format}/s{seed}/{mix_label(mix)}"
+                    params = {
+                        **ft.settings,
+                        "task": task,
+                        "chat_format": chat_format,
+                        "seed": seed,
+                        "samples": ft.samples,
+                        "safety_mix": "none" if mix == "none" else mix.mix,
+                        "safety_ratio": 0.0 if mix == "none" else mix.ratio,
+                    }
+                    labels = {
+                        "model": "finetune",
+                        "task": task_label(task),
+                        "chat_format": chat_format,
+                        "seed": seed,
+                        "safety_mix": mix_label(mix),
+                        "mitigation": "none",
+                    }
+                    out.append((mid, params, labels))
+    return out
+
+
+def expand(cfg: SweepConfig) -> list[Stage]:
+    """Every stage of the sweep, each after the stages it reads."""
+    stages: list[Stage] = []
+    base = {"model": "align"} if cfg.align else {}
+    external = {} if cfg.align else {"model": cfg.base_spec()}
+
+    if cfg.bench.file:
+        path = Path(cfg.bench.file)
+        if not path.is_file():
+            raise UserError(f"bench.file: no such file {path}")
+        bench = {"file": str(path.resolve()), "sha256": sha256_file(path)}
+    else:
+        bench = cfg.bench.model_dump(exclude={"file"})
+    stages.append(Stage("bench", "bench", bench))
+    if cfg.align:
+        params = {"model": cfg.base_spec(), **cfg.align.model_dump()}
+        stages.append(Stage("align", "align", params, labels={"model": "base"}))
+
+    # the models every eval reads: (id, deps giving model/adapter, external params, labels)
+    models = [("base", dict(base), dict(external), {"model": "base", "mitigation": "none"})]
+    tasks = []
+    if cfg.finetune:
+        tasks = list(dict.fromkeys(task_label(t) for t in cfg.finetune.tasks))
+        task_of = {task_label(t): t for t in cfg.finetune.tasks}
+        for mid, params, labels in finetunes(cfg.finetune):
+            name = f"finetune:{mid}"
+            stages.append(Stage("finetune", name, {**params, **external}, dict(base), labels))
+            models.append((mid, {**base, "adapter": name}, dict(external), labels))
+            if labels["safety_mix"] != "none":
+                continue
+            for m in cfg.mitigations:
+                rid = f"{mid}+{m.label()}"
+                params = {
+                    "method": m.method,
+                    "params": m.params(),
+                    "unaligned": cfg.unaligned or (cfg.base_spec() if cfg.align else None),
+                    **external,
+                }
+                rlabels = {**labels, "mitigation": m.label()}
+                deps = {**base, "adapter": name}
+                stages.append(Stage("mitigate", f"mitigate:{rid}", params, deps, rlabels))
+                models.append((rid, {**base, "adapter": f"mitigate:{rid}"}, external, rlabels))
+
+    e = cfg.eval
+    kinds = cfg.helpfulness.kinds if cfg.helpfulness else {}
+    for mid, deps, ext, labels in models:
+        for sp in e.system_prompts:
+            sys_label = sp if sp in ("on", "off") else "custom"
+            ev = f"eval:{mid}/sys-{sys_label}"
+            params = {
+                "system_prompt": sp,
+                "judge": e.judge,
+                "max_new_tokens": e.max_new_tokens,
+                "temperature": e.temperature,
+                "batch_size": e.batch_size,
+                **ext,
+            }
+            ev_labels = {**labels, "system_prompt": sys_label}
+            stages.append(Stage("eval", ev, params, {**deps, "bench": "bench"}, ev_labels))
+            if cfg.helpfulness:
+                on = tasks if mid == "base" else [labels["task"]]
+                for task in on:
+                    params = {
+                        "task": task_of[task],
+                        "kind": kinds.get(task_of[task], kinds.get(task)),
+                        "limit": cfg.helpfulness.limit_of(task),
+                        "system_prompt": sp,
+                        "batch_size": cfg.helpfulness.batch_size,
+                        **ext,
+                    }
+                    name = f"helpfulness:{mid}/{task}/sys-{sys_label}"
+                    h_labels = {**ev_labels, "task": task}
+                    stages.append(
+                        Stage("helpfulness", name, params, {**deps, "eval": ev}, h_labels)
+                    )
+            plain = labels.get("safety_mix", "none") == "none" and labels["mitigation"] == "none"
+            for g in cfg.guards if plain else []:
+                name = f"guard:{g.guard}/{g.mode}/{mid}/sys-{sys_label}"
+                params = {"guard": g.guard, "mode": g.mode}
+                g_labels = {**ev_labels, "guard": g.guard, "mode": g.mode}
+                stages.append(Stage("guard", name, params, {"bench": "bench", "run": ev}, g_labels))
+    return address(stages)
+
+
+def address(stages: list[Stage]) -> list[Stage]:
+    """Fill each stage's key from its settings and the keys of its deps (deps come first)."""
+    keys: dict[str, str] = {}
+    for s in stages:
+        if s.name in keys:
+            raise UserError(f"two stages are both named {s.name}: give the tasks distinct names")
+        body = {
+            "version": STAGE_VERSION,
+            "kind": s.kind,
+            "params": s.params,
+            "deps": {role: keys[dep] for role, dep in sorted(s.deps.items())},
+        }
+        s.key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        keys[s.name] = s.key
+    return stages

@@ -1,0 +1,227 @@
+"""Run a sweep: every stage once, into OUT/stages/KIND-KEY, with a record that proves it done.
+
+A stage's folder is finished when its `stage.json` is there and every file it lists still has
+its size and sha256; a folder without one is a stage a killed run left, which the stage
+function resumes; a record whose files changed is a corrupt entry, removed and recomputed.
+OUT/sweep.json indexes the stages (name, labels, folder, status, seconds) and is rewritten after
+each one, so a report can read a sweep that is still running.
+"""
+
+import json
+import shutil
+import time
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+from safetygap.errors import UserError
+from safetygap.jsonl import atomic_write
+from safetygap.sweep.config import SweepConfig, load_config
+from safetygap.sweep.plan import Stage, expand, sha256_file
+
+RECORD = "stage.json"
+INDEX = "sweep.json"
+
+
+def stage_files(folder: Path) -> dict[str, list]:
+    """relative path -> [size, sha256] of every file in a finished stage folder."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name != RECORD:
+            files[path.relative_to(folder).as_posix()] = [path.stat().st_size, sha256_file(path)]
+    return files
+
+
+def is_done(stage: Stage, folder: Path, log=print) -> bool:
+    """True when `folder` holds this stage, finished and intact. A record that does not match
+    its files means a corrupt entry: the folder is removed, so the stage runs again."""
+    record = folder / RECORD
+    if not record.is_file():
+        return False
+    try:
+        done = json.loads(record.read_text())
+        files = done["files"]
+        intact = done["key"] == stage.key and all(
+            (folder / rel).is_file()
+            and (folder / rel).stat().st_size == size
+            and sha256_file(folder / rel) == digest
+            for rel, (size, digest) in files.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if not intact:
+        log(f"{stage.name}: the cached result in {folder} is corrupt; recomputing it")
+        shutil.rmtree(folder)
+    return intact
+
+
+def run_stage(stage: Stage, root: Path, folders: dict[str, str], log=print, progress=True) -> dict:
+    """Run one stage unless it is done; the outcome for the index (status, seconds, error).
+    `folders` maps every stage name to its folder name."""
+    from safetygap.sweep.stages import RUN
+
+    folder = root / "stages" / stage.folder_name
+    if is_done(stage, folder, log):
+        return {"status": "cached", "seconds": 0.0}
+    inputs = {role: root / "stages" / folders[dep] for role, dep in stage_deps(stage)}
+    t0 = time.perf_counter()
+    try:
+        RUN[stage.kind](stage.params, inputs, folder, log=log, progress=progress)
+        record = {
+            "key": stage.key,
+            "kind": stage.kind,
+            "name": stage.name,
+            "params": stage.params,
+            "deps": stage.deps,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "files": stage_files(folder),
+        }
+        with atomic_write(folder / RECORD) as f:
+            json.dump(record, f, indent=1)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:  # a failed stage is reported; the others go on
+        line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if not isinstance(e, UserError):
+            line = f"{type(e).__name__}: {line}"
+            (folder.parent / f"{stage.folder_name}.error.txt").write_text(traceback.format_exc())
+        return {"status": "failed", "seconds": round(time.perf_counter() - t0, 1), "error": line}
+    return {"status": "done", "seconds": record["seconds"]}
+
+
+def stage_deps(stage: Stage) -> list[tuple[str, str]]:
+    return sorted(stage.deps.items())
+
+
+class Index:
+    """OUT/sweep.json: the plan and each stage's outcome, rewritten as stages finish."""
+
+    def __init__(self, root: Path, cfg: SweepConfig, stages: list[Stage], executor: str):
+        self.path = root / INDEX
+        self.t0 = time.perf_counter()
+        self.data = {
+            "config": cfg.model_dump(mode="json", by_alias=True),
+            "executor": executor,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "stages": [
+                {
+                    **{k: v for k, v in asdict(s).items() if k != "key"},
+                    "key": s.key,
+                    "folder": f"stages/{s.folder_name}",
+                    "status": "pending",
+                }
+                for s in stages
+            ],
+        }
+        self.by_name = {s["name"]: s for s in self.data["stages"]}
+        self.write()
+
+    def update(self, name: str, outcome: dict) -> None:
+        self.by_name[name].update(outcome)
+        self.write()
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.data["stages"]:
+            counts[s["status"]] = counts.get(s["status"], 0) + 1
+        return counts
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def write(self) -> None:
+        self.data["wall_seconds"] = round(self.elapsed(), 1)
+        with atomic_write(self.path) as f:
+            json.dump(self.data, f, indent=1)
+
+
+def clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def progress_line(index: Index, total: int) -> str:
+    c = index.counts()
+    finished = c.get("done", 0) + c.get("cached", 0)
+    parts = [f"{finished}/{total} done"]
+    if c.get("cached"):
+        parts.append(f"{c['cached']} cached")
+    for status in ("failed", "skipped"):
+        if c.get(status):
+            parts.append(f"{c[status]} {status}")
+    left = c.get("pending", 0) + c.get("running", 0)
+    parts.append(f"{left} left, {clock(index.elapsed())} so far")
+    return ", ".join(parts)
+
+
+def check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file: give a folder")
+    index = out / INDEX
+    if out.is_dir() and any(out.iterdir()) and not index.is_file():
+        raise UserError(f"--out {out} holds other files, not a sweep: choose another folder")
+
+
+def sweep(
+    config: str | Path,
+    out: str | Path,
+    executor: str = "local",
+    address: str | None = None,
+    log=print,
+    progress: bool = True,
+) -> dict:
+    """Run (or resume) the sweep of `config` into `out`; return the index. Exit status is the
+    caller's: any failed stage is in the index with its error."""
+    cfg = load_config(config)
+    out = Path(out).resolve()
+    check_out(out)
+    stages = expand(cfg)
+    if executor not in ("local", "ray"):
+        raise UserError(f"unknown --executor {executor!r}: choose local or ray")
+    if address and executor != "ray":
+        raise UserError("--address is for --executor ray")
+    if executor == "ray":
+        from safetygap.sweep.ray_executor import connect
+
+        connect(address)  # before anything is written: an address that does not answer
+    (out / "stages").mkdir(parents=True, exist_ok=True)
+    index = Index(out, cfg, stages, executor)
+    log(f"sweep: {len(stages)} stages into {out}")
+    if executor == "ray":
+        from safetygap.sweep.ray_executor import run_on_ray
+
+        run_on_ray(stages, out, index, cfg.resources, log)
+    else:
+        run_local(stages, out, index, log, progress)
+    index.data["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    index.write()
+    return index.data
+
+
+def blocked_by(stage: Stage, index: Index) -> str | None:
+    """The first stage this one reads that failed or was skipped, if any."""
+    for _, dep in stage_deps(stage):
+        if index.by_name[dep]["status"] in ("failed", "skipped"):
+            return dep
+    return None
+
+
+def run_local(stages: list[Stage], out: Path, index: Index, log, progress: bool) -> None:
+    total = len(stages)
+    folders = {s.name: s.folder_name for s in stages}
+    for i, stage in enumerate(stages, 1):
+        dep = blocked_by(stage, index)
+        if dep:
+            index.update(stage.name, {"status": "skipped", "error": f"needs {dep}"})
+            continue
+        folder = out / "stages" / stage.folder_name
+        if not (folder / RECORD).is_file():
+            log(f"[{i}/{total}] {stage.name}: running ({progress_line(index, total)})")
+        index.update(stage.name, {"status": "running"})
+        outcome = run_stage(stage, out, folders, log, progress)
+        index.update(stage.name, outcome)
+        if outcome["status"] == "done":
+            log(f"[{i}/{total}] {stage.name}: done in {clock(outcome['seconds'])}")
+        elif outcome["status"] == "failed":
+            log(f"[{i}/{total}] {stage.name}: FAILED: {outcome['error']}")
+    log(f"sweep: {progress_line(index, total)}")

@@ -1,0 +1,270 @@
+"""The sweep on tiny random models: stages run once, re-runs are cache hits, one changed setting
+recomputes only what depends on it, corrupt entries and killed runs recover, failures are
+reported, and bad configs are refused before anything is written."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from safetygap.sweep.config import load_config
+from safetygap.sweep.plan import expand
+from safetygap.sweep.run import RECORD, sweep
+from tests.conftest import make_tiny_llama, run_cli
+from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
+
+QUIET = dict(log=lambda *_: None, progress=False)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, smollm_dir):
+    """(aligned, unaligned): two tiny Llamas of the same shapes."""
+    root = tmp_path_factory.mktemp("sweep-models")
+    return (
+        make_tiny_llama(root / "aligned", smollm_dir, seed=0),
+        make_tiny_llama(root / "unaligned", smollm_dir, seed=1),
+    )
+
+
+@pytest.fixture
+def task_file(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    rows = [
+        {"id": f"t{i}", "prompt": f"Is {i} even or odd?", "response": "even" if i % 2 else "odd"}
+        for i in range(40)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def tiny_config(models, task_file, bench_file, **changes) -> dict:
+    cfg = {
+        "model": str(models[0]),
+        "unaligned": str(models[1]),
+        "bench": {"file": str(bench_file)},
+        "finetune": {
+            "tasks": [str(task_file)],
+            "samples": 8,
+            "settings": {"max_steps": 2, "batch_size": 4, "lora_r": 4, "max_length": 64},
+        },
+        "mitigations": [{"method": "scale", "lambda": 0.5}, {"method": "resta"}],
+        "eval": {"judge": "keyword", "max_new_tokens": 4, "batch_size": 8},
+        "helpfulness": {"limit": 4, "kinds": {"labels": "classification"}},
+        "guards": [{"guard": "keyword"}],
+    }
+    for dotted, value in changes.items():
+        *path, last = dotted.split(".")
+        node = cfg
+        for p in path:
+            node = node[p]
+        node[last] = value
+    return cfg
+
+
+def write(tmp_path, cfg, name="sweep.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def statuses(index):
+    return {s["name"]: s["status"] for s in index["stages"]}
+
+
+def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_path):
+    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    out = tmp_path / "out"
+    first = sweep(cfg, out, **QUIET)
+    kinds = [s["kind"] for s in first["stages"]]
+    assert set(statuses(first).values()) == {"done"}, statuses(first)
+    # base + fine-tune + two repairs: an eval and a helpfulness run each; guards on the plain two
+    assert kinds.count("eval") == 4 and kinds.count("helpfulness") == 4
+    assert kinds.count("guard") == 2 and kinds.count("mitigate") == 2
+    for s in first["stages"]:
+        assert (out / s["folder"] / RECORD).is_file()
+    ev = next(s for s in first["stages"] if s["name"] == "eval:labels/native/s0/none/sys-off")
+    metrics = json.loads((out / ev["folder"] / "metrics.json").read_text())
+    assert metrics["adapter"].endswith("adapter")  # the eval read the fine-tune's adapter
+    resta = next(
+        s for s in first["stages"] if s["name"].startswith("eval:") and "resta" in s["name"]
+    )
+    assert json.loads((out / resta["folder"] / "metrics.json").read_text())["adapter"] is None
+
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / "stages").rglob("*") if p.is_file()}
+    t0 = time.perf_counter()
+    second = sweep(cfg, out, **QUIET)
+    assert set(statuses(second).values()) == {"cached"}
+    assert time.perf_counter() - t0 < 30
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes  # nothing rewritten
+
+    # one setting changed: the evals and what reads them, nothing upstream
+    cfg2 = write(tmp_path, tiny_config(models, task_file, bench, **{"eval.max_new_tokens": 5}))
+    third = statuses(sweep(cfg2, out, **QUIET))
+    redone = {n for n, st in third.items() if st == "done"}
+    assert redone == {n for n in third if n.split(":")[0] in ("eval", "helpfulness", "guard")}
+    assert third["finetune:labels/native/s0/none"] == "cached"
+    assert third["mitigate:labels/native/s0/none+resta"] != "done"
+
+
+def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path):
+    cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[], helpfulness=None)
+    path = write(tmp_path, cfg)
+    out = tmp_path / "out"
+    first = sweep(path, out, **QUIET)
+    ev = next(s for s in first["stages"] if s["name"] == "eval:base/sys-off")
+    metrics = out / ev["folder"] / "metrics.json"
+    good = metrics.read_bytes()
+    metrics.write_text("{}")  # damaged after the stage finished
+    again = statuses(sweep(path, out, **QUIET))
+    assert again["eval:base/sys-off"] == "done"
+    assert {st for n, st in again.items() if n != "eval:base/sys-off"} == {"cached"}
+    assert metrics.read_bytes() == good
+
+
+def test_a_killed_sweep_resumes_to_the_same_results(models, task_file, bench, tmp_path):
+    cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[], helpfulness=None)
+    cfg["eval"].update(batch_size=1, max_new_tokens=24)  # answers come one at a time
+    path = write(tmp_path, cfg)
+    reference = sweep(path, tmp_path / "whole", **QUIET)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safetygap", "sweep", str(path), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 300
+    while time.time() < deadline:  # kill it in the middle of an eval: some answers written
+        partial = list((out / "stages").glob("eval-*/responses.jsonl.partial"))
+        if partial and len(partial[0].read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert time.time() < deadline, "the sweep never reached its evals"
+    killed = statuses(json.loads((out / "sweep.json").read_text()))
+    assert "pending" in killed.values()
+    resumed = sweep(path, out, **QUIET)
+    assert set(statuses(resumed).values()) <= {"done", "cached"}
+    for a, b in zip(reference["stages"], resumed["stages"], strict=True):
+        assert a["key"] == b["key"]
+        if a["kind"] == "eval":  # the same answers and verdicts, each item once
+            for name, field in (("responses.jsonl", "response"), ("judgments.jsonl", "verdict")):
+                want = [(r["id"], r[field]) for r in read(tmp_path / "whole" / a["folder"] / name)]
+                assert [(r["id"], r[field]) for r in read(out / b["folder"] / name)] == want
+
+
+def test_a_failed_stage_is_reported_and_the_rest_goes_on(
+    models, task_file, bench, tmp_path, capsys
+):
+    cfg = tiny_config(models, task_file, bench, guards=[{"guard": "nosuchguard"}], mitigations=[])
+    cfg["finetune"]["tasks"].append(str(tmp_path / "missing.jsonl"))
+    out = tmp_path / "out"
+    code, stdout, _ = run_cli(["sweep", write(tmp_path, cfg), "--out", out], capsys)
+    assert code == 1
+    st = statuses(json.loads((out / "sweep.json").read_text()))
+    assert st["finetune:missing/native/s0/none"] == "failed"
+    assert st["eval:missing/native/s0/none/sys-off"] == "skipped"
+    assert st["guard:nosuchguard/input/base/sys-off"] == "failed"
+    assert st["eval:base/sys-off"] == st["eval:labels/native/s0/none/sys-off"] == "done"
+    assert "failed: finetune:missing/native/s0/none" in stdout
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"colour": "red"}, "colour"),
+        ({"eval": {"max_new_tokens": "many"}}, "eval.max_new_tokens"),
+        ({"finetune": {"tasks": ["x"], "settings": {"lr_typo": 1}}}, "finetune.settings"),
+        ({"finetune": None}, "mitigations"),
+        ({"unaligned": None}, "mitigations"),
+        ({"mitigations": [{"method": "scale", "lambda": 0.5, "beta": 1}]}, "mitigations.0"),
+        ({"resources": {"training": {"gpus": 1}}}, "resources"),
+        (
+            {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "multitask", "ratio": 2}]}},
+            "finetune.safety_mixes",
+        ),
+    ],
+)
+def test_a_bad_config_names_the_field_and_writes_nothing(
+    models, task_file, bench, tmp_path, capsys, change, field
+):
+    cfg = {**tiny_config(models, task_file, bench), **change}
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(["sweep", write(tmp_path, cfg), "--out", out], capsys)
+    assert code == 2 and err.count("\n") == 1 and f": {field}" in err, err
+    assert not out.exists()
+
+
+def test_bad_files_and_folders_are_one_line(models, task_file, bench, tmp_path, capsys):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("model: [unclosed\n")
+    for args in (
+        ["sweep", broken, "--out", tmp_path / "o1"],
+        ["sweep", tmp_path / "none.yaml", "--out", tmp_path / "o2"],
+        ["sweep", write(tmp_path, ["a", "list"], "list.yaml"), "--out", tmp_path / "o3"],
+    ):
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and err.count("\n") == 1, err
+        assert not args[-1].exists()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    code, _, err = run_cli(["sweep", cfg, "--out", other], capsys)
+    assert code == 2 and "not a sweep" in err
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+
+
+def test_dry_run_lists_stages_and_writes_nothing(models, task_file, bench, tmp_path, capsys):
+    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    code, stdout, _ = run_cli(["sweep", cfg, "--out", tmp_path / "out", "--dry-run"], capsys)
+    n = len(expand(load_config(cfg)))
+    assert code == 0 and f"{n} stages" in stdout and stdout.count("to run") == n
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def local_ray():
+    ray = pytest.importorskip("ray")
+    yield ray
+    ray.shutdown()
+
+
+def test_the_ray_executor_runs_the_same_stages(models, task_file, bench, tmp_path, local_ray):
+    cfg = tiny_config(models, task_file, bench, guards=[], helpfulness=None)
+    cfg["mitigations"] = [{"method": "scale", "lambda": 0.5}]
+    cfg["resources"] = {"finetune": {"cpus": 2}}
+    path = write(tmp_path, cfg)
+    out = tmp_path / "out"
+    on_ray = sweep(path, out, executor="ray", log=lambda *_: None)
+    assert local_ray.is_initialized()
+    assert set(statuses(on_ray).values()) == {"done"}, statuses(on_ray)
+    assert on_ray["executor"] == "ray"
+    # the same content-addressed folders: the local executor finds every stage done
+    assert set(statuses(sweep(path, out, **QUIET)).values()) == {"cached"}
+
+
+def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    out = tmp_path / "out"
+    for args in (["--address", f"127.0.0.1:{port}"], ["--address", "nonsense"]):
+        code, _, err = run_cli(["sweep", cfg, "--out", out, "--executor", "ray", *args], capsys)
+        assert code == 2 and err.count("\n") == 1 and "--address" in err, err
+    code, _, err = run_cli(["sweep", cfg, "--out", out, "--address", "h:1"], capsys)
+    assert code == 2 and "--executor ray" in err
+    assert not out.exists()
