@@ -268,3 +268,42 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
     code, _, err = run_cli(["sweep", cfg, "--out", out, "--address", "h:1"], capsys)
     assert code == 2 and "--executor ray" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "preset, counts",
+    [
+        ("quick", {"align": 1, "finetune": 1, "mitigate": 1, "eval": 3, "helpfulness": 3}),
+        ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
+        ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
+    ],
+)
+def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config(root / "configs" / f"{preset}.yaml")
+    stages = expand(cfg)
+    kinds = [s.kind for s in stages]
+    assert {k: kinds.count(k) for k in counts} == counts
+    if preset == "paper":  # the paper's QLoRA hyper-parameters reach every fine-tune
+        ft = next(s for s in stages if s.kind == "finetune")
+        from safetygap.finetune.config import resolve
+
+        settings = resolve(**ft.params)
+        assert (settings.quantize, settings.lora_r, settings.lora_alpha) == ("4bit", 64, 16)
+        assert cfg.resources["finetune"]["gpus"] == 1
+    names = [s.name for s in stages]
+    assert len(set(names)) == len(names)
+    for s in stages:  # every stage comes after what it reads
+        assert all(names.index(dep) < names.index(s.name) for dep in s.deps.values())
+
+
+def test_every_config_field_is_documented():
+    from pathlib import Path
+
+    from safetygap.sweep.config import describe
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sweep.md").read_text()
+    missing = [key for key, text in describe() if f"| `{key}` |" not in doc or not text]
+    assert not missing

@@ -74,8 +74,11 @@ def load_pretrained(path: str, dtype=None, **kwargs):
     return model, tok, device
 
 
-def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print):
-    """(model, tokenizer, device) ready for inference; the adapter is applied on top."""
+def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print, merge=True):
+    """(model, tokenizer, device) ready for inference, with the adapter applied on top: merged
+    into the weights (`merge`), so that a fine-tune answers as fast as its base (unmerged, every
+    adapted layer adds two small matmuls per token). In fp32 the merged model gives the same
+    greedy answers (benchmarks/merged_adapter.py); in bf16 the merge rounds the weights once."""
     path = resolve(spec, log=log)
     model, tok, device = load_pretrained(path)
     if adapter:
@@ -88,5 +91,7 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print)
             raise UserError(
                 f"adapter {adapter} does not fit model {path}: {str(e).splitlines()[0]}"
             ) from None
+        if merge:
+            model = model.merge_and_unload()
     model.to(device).eval()
     return model, tok, device

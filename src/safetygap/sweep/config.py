@@ -6,7 +6,7 @@ names the field; nothing is written.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -213,14 +213,17 @@ def describe(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[tup
     for name, field in model.model_fields.items():
         key = prefix + (field.alias or name)
         rows.append((key, field.description or ""))
-        inner = field.annotation
-        for arg in getattr(inner, "__args__", ()) or (inner,):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                rows += describe(arg, key + ".")
-            for sub in getattr(arg, "__args__", ()):
-                if isinstance(sub, type) and issubclass(sub, BaseModel):
-                    rows += describe(sub, key + "[].")
+        for inner, in_list in nested(field.annotation):
+            rows += describe(inner, key + ("[]." if in_list else "."))
     return rows
+
+
+def nested(annotation, in_list: bool = False):
+    """The config sections inside a field's type, each with whether it sits in a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation, in_list
+    for arg in get_args(annotation):
+        yield from nested(arg, in_list or get_origin(annotation) is list)
 
 
 def load_config(path: str | Path) -> SweepConfig:
