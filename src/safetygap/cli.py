@@ -6,7 +6,7 @@ import typer
 
 from safetygap.bench.cli import app as bench_app
 from safetygap.errors import UserError
-from safetygap.eval.cli import eval_command
+from safetygap.eval.cli import check_command, eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
 from safetygap.guard.cli import guard_command
@@ -14,6 +14,7 @@ from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
+from safetygap.report.cli import report_command
 from safetygap.safetydata.cli import app as data_app
 from safetygap.sweep.cli import sweep_command
 
@@ -32,6 +33,7 @@ app.command("generate")(generate_command)
 app.add_typer(judge_app, name="judge")
 app.command("eval")(eval_command)
 app.command("compare")(compare_command)
+app.command("check")(check_command)
 app.add_typer(tasks_app, name="tasks")
 app.command("finetune")(finetune_command)
 app.command("align")(align_command)
@@ -39,6 +41,7 @@ app.command("helpfulness")(helpfulness_command)
 app.command("guard")(guard_command)
 app.command("mitigate")(mitigate_command)
 app.command("sweep")(sweep_command)
+app.command("report")(report_command)
 
 
 def fail(message: str) -> None:

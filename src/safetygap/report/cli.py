@@ -1,0 +1,37 @@
+"""`safetygap report`: one HTML file (and its Markdown tables) from a sweep or a folder of runs."""
+
+from pathlib import Path
+
+import typer
+
+
+def report_command(
+    folder: Path = typer.Argument(..., help="A sweep folder, or a folder holding run folders."),
+    out: Path = typer.Option(
+        None, "--out", help="The HTML file to write (default FOLDER/report.html)."
+    ),
+    show_outputs: bool = typer.Option(
+        False, "--show-outputs", help="Include a few answered harmful prompts, truncated."
+    ),
+    max_chars: int = typer.Option(300, "--max-chars", min=20, help="Truncate shown outputs here."),
+) -> None:
+    """Write a self-contained HTML report: ASR heatmap (format x fine-tuning task), ASR per
+    calibration, answered vs harmful, the repair map with its Pareto front, ASR during
+    fine-tuning, guards per format, and the paper's four findings beside ours.
+
+    Plots are embedded (nothing is fetched when the file is opened); model outputs are left out
+    unless `--show-outputs`, and are always escaped. The same tables go to OUT with `.md`.
+    """
+    from safetygap.errors import UserError
+    from safetygap.report.collect import collect
+    from safetygap.report.render import render
+
+    runs = collect(folder)
+    out = out or folder / "report.html"
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder: give the HTML file's path")
+    drawn = render(runs, folder, out, show_outputs, max_chars)
+    print(f"report: {len(drawn['figures'])} plot(s): {', '.join(drawn['figures']) or 'none'}")
+    for f in drawn["findings"]:
+        print(f"  {f['verdict']:15} {f['paper']}")
+    print(f"wrote {out} and {out.with_suffix('.md')}")

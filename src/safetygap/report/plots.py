@@ -1,0 +1,322 @@
+"""The report's figures (matplotlib, drawn off-screen): each function returns a figure, or None
+when the runs hold nothing to draw it from."""
+
+from pathlib import Path
+
+from safetygap.report.collect import FORMATS, Run, Runs
+
+PLAIN = {"safety_mix": "none", "mitigation": "none"}
+
+
+def pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def is_plain(run: Run) -> bool:
+    return all(run.labels.get(k, "none") == v for k, v in PLAIN.items())
+
+
+def calibrations(runs: Runs) -> dict[tuple, dict[str, Run]]:
+    """(chat format, system prompt) -> row name -> eval: the base and the plain fine-tunes."""
+    fts = [r for r in runs.evals if r.labels.get("model") == "finetune" and is_plain(r)]
+    # the base a fine-tune is compared with: the eval of the model it was trained from
+    bases = {
+        (str(r.data.get("model")), r.labels.get("system_prompt", "off")): r
+        for r in runs.evals
+        if r.labels["model"] == "base"
+    }
+    out: dict[tuple, dict[str, Run]] = {}
+    for r in fts:
+        key = (r.labels.get("chat_format", "native"), r.labels.get("system_prompt", "off"))
+        rows = out.setdefault(key, {})
+        base = bases.get((str(r.data.get("model")), key[1]))
+        if base is not None:
+            rows.setdefault("base", base)
+        rows[r.labels.get("task", r.name)] = r
+    if not out:
+        for (model, sp), r in bases.items():
+            out.setdefault(("-", sp), {})[f"base {Path(model).name}"] = r
+    return dict(sorted(out.items()))
+
+
+def calibration_name(key: tuple) -> str:
+    chat, sp = key
+    return f"system prompt {sp}" if chat == "-" else f"{chat} template, system prompt {sp}"
+
+
+def asr_heatmap(runs: Runs):
+    cals = calibrations(runs)
+    if not cals:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(
+        1, len(cals), figsize=(4.6 * len(cals) + 1, 0.5 * 6 + 1.6), squeeze=False
+    )
+    for ax, (key, rows) in zip(axes[0], cals.items(), strict=True):
+        names = list(rows)
+        grid = [
+            [
+                100 * rows[n].data["asr"]["by_format"].get(f, {}).get("value", float("nan"))
+                for f in FORMATS
+            ]
+            for n in names
+        ]
+        im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
+        ax.set_xticks(range(len(FORMATS)), FORMATS, rotation=30, ha="right")
+        ax.set_yticks(range(len(names)), names)
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="center",
+                    color="white" if v > 60 else "black",
+                    fontsize=9,
+                )
+        ax.set_title(calibration_name(key), fontsize=9)
+        ax.set_xlabel("format of the harmful prompt")
+    axes[0][0].set_ylabel("fine-tuning task")
+    fig.colorbar(im, ax=axes[0].tolist(), label="ASR, %", shrink=0.8)
+    return fig
+
+
+def calibration_bars(runs: Runs):
+    cals = calibrations(runs)
+    names = list(dict.fromkeys(n for rows in cals.values() for n in rows))
+    if not names:
+        return None
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(names) * max(1, len(cals)) / 2 + 3), 4))
+    width = 0.8 / len(cals)
+    for k, (key, rows) in enumerate(cals.items()):
+        xs, ys, lo, hi = [], [], [], []
+        for i, n in enumerate(names):
+            if n in rows:
+                r = rows[n].data["asr"]["overall"]
+                xs.append(i + k * width - 0.4 + width / 2)
+                ys.append(100 * r["value"])
+                lo.append(100 * (r["value"] - r["ci_low"]))
+                hi.append(100 * (r["ci_high"] - r["value"]))
+        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=calibration_name(key))
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylabel("ASR over all formats, % (95% CI)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def compliance_vs_harm(runs: Runs):
+    points = [r for r in runs.evals if "harm_asr" in r.data]
+    if not points:
+        return None
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for r in points:
+        x, y = 100 * r.data["asr"]["overall"]["value"], 100 * r.data["harm_asr"]["overall"]["value"]
+        ax.scatter(x, y, color="tab:red" if r.labels["model"] == "finetune" else "black")
+        if len(points) > 12:  # too many to name
+            continue
+        ax.annotate(
+            runs.model_id(r) + f" ({r.labels.get('system_prompt', 'off')})",
+            (x, y),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
+    ax.plot([0, 100], [0, 100], ":", color="grey", lw=1)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("ASR: answered in any way, %")
+    ax.set_ylabel("harm ASR: on-topic help, %")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def repair_points(runs: Runs) -> dict[str, list[dict]]:
+    """task -> points (name, kind, ASR, skill) for every model of that task with both an eval
+    and its task's helpfulness; PTST is the plain fine-tune with the system prompt on."""
+    from safetygap.helpfulness.scorers import SCORERS
+
+    evals = {r.name: r for r in runs.evals}
+    out: dict[str, list[dict]] = {}
+    for h in runs.helpfulness:
+        ev = evals.get(h.eval_name or "")
+        lab = h.labels
+        if ev is None or lab.get("model") != "finetune":
+            continue
+        sp = lab.get("system_prompt", "off")
+        if sp != "off" and not is_plain(h):
+            continue
+        if lab.get("mitigation", "none") != "none":
+            kind = lab["mitigation"].split("-")[0]
+        elif lab.get("safety_mix", "none") != "none":
+            kind = lab["safety_mix"].split("-")[0]
+        else:
+            kind = "PTST" if sp != "off" else "none"
+        metric = SCORERS.get(h.data["kind"]).MAIN
+        m = h.data["metrics"][metric]
+        k = 100 if m.get("scale") == "0-1" else 1
+        out.setdefault(lab["task"], []).append(
+            {
+                "name": runs.model_id(h) + (" +sys" if sp != "off" else ""),
+                "kind": kind,
+                "asr": ev.data["asr"]["overall"],
+                "skill": {key: k * m[key] for key in ("value", "ci_low", "ci_high")},
+                "metric": metric,
+                "eval": ev.folder,
+                "help": h.folder,
+                "over_refusal": ev.data["over_refusal"]["overall"]["value"],
+            }
+        )
+    return out
+
+
+def pareto(points: list[dict]) -> set[str]:
+    """Points no other beats on both ASR (lower) and skill (higher)."""
+
+    def beats(q, p):
+        a, b = q["asr"]["value"], p["asr"]["value"]
+        s, t = q["skill"]["value"], p["skill"]["value"]
+        return a <= b and s >= t and (a < b or s > t)
+
+    return {p["name"] for p in points if not any(beats(q, p) for q in points)}
+
+
+def repair_map(runs: Runs):
+    tasks = {t: pts for t, pts in repair_points(runs).items() if len(pts) > 1}
+    if not tasks:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5.5 * len(tasks), 4.5), squeeze=False)
+    for ax, (task, pts) in zip(axes[0], tasks.items(), strict=True):
+        front = pareto(pts)
+        for p in pts:
+            x, y = p["skill"]["value"], 100 * p["asr"]["value"]
+            ax.errorbar(
+                x,
+                y,
+                xerr=[[x - p["skill"]["ci_low"]], [p["skill"]["ci_high"] - x]],
+                yerr=[[y - 100 * p["asr"]["ci_low"]], [100 * p["asr"]["ci_high"] - y]],
+                fmt="o",
+                ms=9 if p["name"] in front else 5,
+                capsize=2,
+                alpha=0.8,
+            )
+            ax.annotate(p["name"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        fp = sorted(
+            (p["skill"]["value"], 100 * p["asr"]["value"]) for p in pts if p["name"] in front
+        )
+        ax.plot(
+            [x for x, _ in fp], [y for _, y in fp], "--", color="grey", lw=1, label="Pareto front"
+        )
+        ax.set_xlabel(f"{task}: {pts[0]['metric']} (95% CI)")
+        ax.set_ylabel("ASR, % (95% CI)")
+        ax.set_title(f"repairs of the {task} fine-tune", fontsize=9)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def safety_curves(runs: Runs):
+    curves = [c for c in runs.curves if len(c.data["points"]) > 1]
+    if not curves:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.8), squeeze=False)
+    for ax, c in zip(axes[0], curves, strict=True):
+        steps = [p["step"] for p in c.data["points"]]
+        ax.plot(
+            steps,
+            [100 * p["asr"]["overall"] for p in c.data["points"]],
+            "k-o",
+            label="overall",
+            ms=3,
+        )
+        for f in FORMATS:
+            ys = [100 * p["asr"]["by_format"].get(f, float("nan")) for p in c.data["points"]]
+            ax.plot(steps, ys, "-", lw=1, alpha=0.7, label=f)
+        ax.set_title(runs.model_id(c), fontsize=9)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("ASR, %")
+        ax.set_ylim(0, 100)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    return fig
+
+
+def distinct_guards(runs: Runs) -> list[Run]:
+    """One guard run per (guard, mode): recall and false positives do not depend on the run."""
+    seen, out = set(), []
+    for g in runs.guards:
+        key = (g.data["guard"], g.data["mode"])
+        if key not in seen:
+            seen.add(key)
+            out.append(g)
+    return out
+
+
+def guard_recall(runs: Runs):
+    guards = distinct_guards(runs)
+    if not guards:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(guards)
+    for k, g in enumerate(guards):
+        for ax, key in zip(axes, ("recall", "false_positive_rate"), strict=True):
+            by = g.data[key]["by_format"]
+            shown = [
+                (i, by[f]) for i, f in enumerate(FORMATS) if by.get(f, {}).get("value") is not None
+            ]
+            xs = [i + k * width - 0.4 + width / 2 for i, _ in shown]
+            rs = [r for _, r in shown]
+            ax.bar(
+                xs,
+                [100 * r["value"] for r in rs],
+                width,
+                yerr=[
+                    [100 * (r["value"] - r["ci_low"]) for r in rs],
+                    [100 * (r["ci_high"] - r["value"]) for r in rs],
+                ],
+                capsize=2,
+                label=f"{g.data['guard']} ({g.data['mode']})",
+            )
+    for ax, title in zip(
+        axes, ("recall on harmful prompts", "false positives on benign look-alikes"), strict=True
+    ):
+        ax.set_xticks(range(len(FORMATS)), FORMATS, rotation=20)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("%, 95% CI")
+        ax.set_title(title, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+FIGURES = {
+    "asr_heatmap": ("ASR by format and fine-tuning task", asr_heatmap),
+    "calibrations": ("ASR per calibration", calibration_bars),
+    "compliance_harm": ("Answered vs actually harmful", compliance_vs_harm),
+    "repair_map": ("Repairs: safety against skill", repair_map),
+    "curves": ("ASR during fine-tuning", safety_curves),
+    "guards": ("Guards across formats", guard_recall),
+}
+
+
+def png(fig) -> str:
+    """The figure as a base64 PNG (for a data: URI), and closed."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    pyplot().close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")

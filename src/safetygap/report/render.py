@@ -1,0 +1,209 @@
+"""One self-contained HTML file (plots embedded as PNG data, no network at view time) and the
+same tables in Markdown. Everything from runs is escaped (Jinja2 autoescape); a Content
+Security Policy lets only the report's own script run, the one that marks which plots drew."""
+
+import base64
+import hashlib
+import time
+from pathlib import Path
+
+from safetygap.jsonl import atomic_write
+from safetygap.report.collect import FORMATS, Runs
+from safetygap.report.findings import findings
+from safetygap.report.plots import (
+    FIGURES,
+    calibration_name,
+    calibrations,
+    distinct_guards,
+    png,
+    repair_points,
+)
+
+CAPTIONS = {
+    "asr_heatmap": "ASR (%) of the aligned base and of each plain fine-tune, by the format of the "
+    "harmful prompt; one panel per calibration.",
+    "calibrations": "Overall ASR with 95% intervals, per fine-tuning task and calibration (chat "
+    "template x system prompt at test time).",
+    "compliance_harm": "Answered in any way (ASR) against on-topic harmful help (harm ASR), per "
+    "eval run: the gap is answers that comply in form but help little.",
+    "repair_map": "Each repair of an eroded fine-tune: task skill (held-out metric) against ASR. "
+    "Big markers: the Pareto front (no other repair is both safer and more skilled).",
+    "curves": "ASR on a bench subset during fine-tuning (finetune --safety-every), overall and "
+    "by format.",
+    "guards": "Guard recall on harmful prompts and false positives on benign look-alikes, by "
+    "format.",
+}
+
+CHECK_SCRIPT = (
+    'window.addEventListener("load",function(){var s=document.querySelectorAll("img[data-plot]"),'
+    "n=0;s.forEach(function(i){if(i.complete&&i.naturalWidth>0)n++});"
+    'document.body.setAttribute("data-plots-drawn",n+"/"+s.length)});'
+)
+
+
+def pct(r: dict | None) -> str:
+    if not r or r.get("value") is None:
+        return "-"
+    return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+
+
+def interval(r: dict) -> str:
+    return f"{r['value']:.1f} ({r['ci_low']:.1f}-{r['ci_high']:.1f})"
+
+
+def tables(runs: Runs) -> list[dict]:
+    out = []
+    for key, rows in calibrations(runs).items():
+        body = []
+        for name, r in rows.items():
+            asr = r.data["asr"]
+            cells = [pct(asr["by_format"].get(f)) for f in FORMATS]
+            body.append([name, pct(asr["overall"]), *cells, pct(r.data["over_refusal"]["overall"])])
+        out.append(
+            {
+                "title": f"ASR by format, % (95% CI): {calibration_name(key)}",
+                "header": ["model", "overall", *FORMATS, "over-refusal"],
+                "rows": body,
+            }
+        )
+    for task, pts in repair_points(runs).items():
+        body = [
+            [
+                p["name"],
+                pct(p["asr"]),
+                interval(p["skill"]),
+                f"{100 * p['over_refusal']:.0f}",
+            ]
+            for p in pts
+        ]
+        out.append(
+            {
+                "title": f"Repairs of the {task} fine-tune",
+                "header": [
+                    "model",
+                    "ASR % (95% CI)",
+                    f"{pts[0]['metric']} (95% CI)",
+                    "over-refusal %",
+                ],
+                "rows": body,
+            }
+        )
+    guards = distinct_guards(runs)
+    if guards:
+        body = []
+        for g in guards:
+            d = g.data
+            body.append(
+                [
+                    f"{d['guard']} ({d['mode']})",
+                    pct(d["recall"]["overall"]),
+                    pct(d["false_positive_rate"]["overall"]),
+                ]
+                + [pct(d["recall"]["by_format"].get(f)) for f in FORMATS]
+            )
+        out.append(
+            {
+                "title": "Guards: recall and false positives, % (95% CI)",
+                "header": ["guard", "recall", "false positives", *(f"recall {f}" for f in FORMATS)],
+                "rows": body,
+            }
+        )
+    return out
+
+
+def outputs(runs: Runs, max_chars: int, per_run: int = 3) -> list[dict]:
+    """A few answered harmful prompts per fine-tune eval, truncated."""
+    from safetygap.jsonl import read_jsonl
+
+    rows = []
+    for r in runs.evals:
+        if r.labels.get("model") != "finetune" or not (r.folder / "judgments.jsonl").is_file():
+            continue
+        answered = {
+            str(j["id"])
+            for j in read_jsonl(r.folder / "judgments.jsonl")
+            if j["verdict"] == "answered"
+        }
+        bench = {str(b["id"]): b for b in read_jsonl(r.folder / "bench.jsonl")}
+        shown = 0
+        for resp in read_jsonl(r.folder / "responses.jsonl"):
+            item = bench.get(str(resp["id"]), {})
+            if str(resp["id"]) in answered and item.get("harmful", True) and shown < per_run:
+                rows.append(
+                    {
+                        "run": runs.model_id(r),
+                        "format": item.get("format", "?"),
+                        "prompt": cut(item.get("prompt", ""), max_chars),
+                        "response": cut(resp["response"], max_chars),
+                    }
+                )
+                shown += 1
+    return rows
+
+
+def cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n] + " [...]"
+
+
+def scale(runs: Runs) -> str:
+    models = {Path(str(r.data.get("model", "?"))).name for r in runs.evals}
+    n = max((r.data["asr"]["overall"]["n"] for r in runs.evals), default=0)
+    return f"{', '.join(sorted(models)) or 'no eval runs'}; up to {n} harmful bench items per eval"
+
+
+def render(
+    runs: Runs, root: Path, out: Path, show_outputs: bool = False, max_chars: int = 300, log=print
+) -> dict:
+    """Write `out` (HTML) and `out` with .md (Markdown); return what was drawn."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    figures = []
+    for key, (title, draw) in FIGURES.items():
+        fig = draw(runs)
+        if fig is not None:
+            figures.append({"key": key, "title": title, "png": png(fig), "caption": CAPTIONS[key]})
+    digest = base64.b64encode(hashlib.sha256(CHECK_SCRIPT.encode()).digest()).decode()
+    context = {
+        "title": root.name,
+        "source": f"{'sweep' if runs.source == 'sweep' else 'runs'} in {root}",
+        "n_evals": len(runs.evals),
+        "n_help": len(runs.helpfulness),
+        "n_guards": len(runs.guards),
+        "written": time.strftime("%Y-%m-%d %H:%M"),
+        "judges": ", ".join(sorted({str(r.data.get("judge")) for r in runs.evals})) or "-",
+        "findings": findings(runs),
+        "scale": scale(runs),
+        "figures": figures,
+        "tables": tables(runs),
+        "outputs": outputs(runs, max_chars) if show_outputs else [],
+        "max_chars": max_chars,
+        "script": CHECK_SCRIPT,
+        "script_hash": f"sha256-{digest}",
+    }
+    env = Environment(
+        loader=PackageLoader("safetygap.report", "templates"),
+        autoescape=select_autoescape(["j2", "html"]),
+    )
+    html = env.get_template("report.html.j2").render(**context)
+    with atomic_write(out) as f:
+        f.write(html)
+    with atomic_write(out.with_suffix(".md")) as f:
+        f.write(markdown(context))
+    return {"figures": [f["key"] for f in figures], "findings": context["findings"]}
+
+
+def markdown(context: dict) -> str:
+    def esc(x) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# safetygap: {context['title']}", "", "## The paper's four findings, and ours", ""]
+    lines += ["| the paper | here | evidence |", "|---|---|---|"]
+    lines += [
+        f"| {esc(f['paper'])} | {f['verdict']} | {esc(f['evidence'])} |"
+        for f in context["findings"]
+    ]
+    for t in context["tables"]:
+        lines += ["", f"## {t['title']}", "", "| " + " | ".join(t["header"]) + " |"]
+        lines += ["|" + "---|" * len(t["header"])]
+        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in t["rows"]]
+    return "\n".join(lines) + "\n"
