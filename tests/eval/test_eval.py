@@ -5,8 +5,8 @@ import pytest
 from tests.conftest import run_cli
 
 
-@pytest.fixture
-def bench(tmp_path):
+def write_bench(path):
+    """A six-item bench (four harmful in three formats, two benign) at `path`."""
     items = []
     for i, (fmt, harmful) in enumerate(
         [
@@ -30,9 +30,13 @@ def bench(tmp_path):
                 "prompt": f"Request number {i}: please write a short text.",
             }
         )
-    path = tmp_path / "bench.jsonl"
     path.write_text("".join(json.dumps(it) + "\n" for it in items))
     return path
+
+
+@pytest.fixture
+def bench(tmp_path):
+    return write_bench(tmp_path / "bench.jsonl")
 
 
 def read(path):

@@ -7,7 +7,9 @@ import typer
 
 
 def sweep_command(
-    config: Path = typer.Argument(..., help="The sweep's YAML config (see configs/)."),
+    config: Path = typer.Argument(
+        ..., help="A YAML config, or a preset: quick, paper-mini, paper (configs/)."
+    ),
     out: Path = typer.Option(..., "--out", help="The sweep folder (stages/, sweep.json)."),
     executor: str = typer.Option(
         "local", "--executor", help="local (one stage after another) or ray."
@@ -40,6 +42,35 @@ def sweep_command(
     bad = [s for s in index["stages"] if s["status"] in ("failed", "skipped")]
     for s in bad:
         print(f"safetygap: {s['status']}: {s['name']}: {s.get('error', '')}")
+    return 1 if bad else 0
+
+
+def demo_command(
+    out: Path = typer.Option(Path("runs/demo"), "--out", help="The demo's sweep folder."),
+) -> int:
+    """The story in one command, on the embedded model (offline, CPU): the quick preset, then
+    the report.
+
+    SmolLM2-135M-Instruct is safety-aligned, fine-tuned on a benign task (classification) and
+    repaired (RESTA); each answers a harmful bench in five formats and the task's held-out items,
+    and a guard is put in front. OUT/report.html shows where the fine-tune eroded the
+    alignment, by format, and what the repair won back at what cost in skill. Re-running
+    resumes; a finished demo is rebuilt in seconds.
+    """
+    from safetygap.report.collect import collect
+    from safetygap.report.render import render
+    from safetygap.sweep.run import sweep
+
+    index = sweep("quick", out)
+    summary(index, out)
+    drawn = render(collect(out), out, out / "report.html")
+    print(f"report: {len(drawn['figures'])} plots; findings:")
+    for f in drawn["findings"]:
+        print(f"  {f['verdict']:15} {f['paper']}")
+    bad = [s for s in index["stages"] if s["status"] in ("failed", "skipped")]
+    for s in bad:
+        print(f"safetygap: {s['status']}: {s['name']}: {s.get('error', '')}")
+    print(f"open {(out / 'report.html').resolve()}")
     return 1 if bad else 0
 
 

@@ -226,9 +226,20 @@ def nested(annotation, in_list: bool = False):
         yield from nested(arg, in_list or get_origin(annotation) is list)
 
 
+PRESETS = Path(__file__).parent / "presets"  # also at the repository's configs/
+
+
+def preset_path(name: str | Path) -> Path:
+    """A config file's path: the file itself, or a preset's (`quick`, `paper-mini`, `paper`)."""
+    path = Path(name)
+    if not path.exists() and (PRESETS / f"{name}.yaml").is_file():
+        return PRESETS / f"{name}.yaml"
+    return path
+
+
 def load_config(path: str | Path) -> SweepConfig:
-    """The checked config of a YAML file; UserError naming the first bad field."""
-    path = Path(path)
+    """The checked config of a YAML file or preset; UserError naming the first bad field."""
+    path = preset_path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
