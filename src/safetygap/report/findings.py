@@ -66,7 +66,8 @@ def weakest_formats(runs: Runs) -> dict:
         if vals:
             mean[f] = sum(vals) / len(vals)
     ranked = sorted(mean, key=lambda f: -mean[f])
-    finding["verdict"] = verdict(len({"translation", "classification"} & set(ranked[:2])), 2)
+    weakest = {f for f in ranked if mean[f] >= mean[ranked[min(1, len(ranked) - 1)]]}  # ties in
+    finding["verdict"] = verdict(len({"translation", "classification"} & weakest), 2)
     finding["evidence"] = f"mean ASR over {len(fts)} fine-tune(s): " + ", ".join(
         f"{f} {100 * mean[f]:.0f}%" for f in ranked
     )

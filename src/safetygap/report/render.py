@@ -146,7 +146,11 @@ def cut(text: str, n: int) -> str:
 
 
 def scale(runs: Runs) -> str:
-    models = {Path(str(r.data.get("model", "?"))).name for r in runs.evals}
+    if runs.config:
+        model = runs.config.get("model", "?")
+        models = {"SmolLM2-135M-Instruct (embedded)" if model == "embedded" else model}
+    else:
+        models = {Path(str(r.data.get("model", "?"))).name for r in runs.evals}
     n = max((r.data["asr"]["overall"]["n"] for r in runs.evals), default=0)
     return f"{', '.join(sorted(models)) or 'no eval runs'}; up to {n} harmful bench items per eval"
 

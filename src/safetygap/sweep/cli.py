@@ -121,7 +121,7 @@ def summary(index: dict, out: Path) -> None:
             pct(m["over_refusal"]["overall"]),
             "; ".join(skill.get((mid, sp), [])),
         )
-    Console().print(table)
+    Console(width=max(Console().width, 140)).print(table)
     print(f"index: {out / 'sweep.json'}")
 
 
