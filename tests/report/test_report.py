@@ -145,3 +145,16 @@ def test_demo_runs_the_quick_preset_then_the_report(tmp_path, capsys, monkeypatc
     assert code == 0, stdout[-800:]
     assert (out / "report.html").is_file() and str((out / "report.html").resolve()) in stdout
     assert json.loads((out / "sweep.json").read_text())["config"]["model"] == str(models[0])
+
+
+def test_judge_agreement_is_drawn_from_an_agree_report(swept, tmp_path, capsys):
+    ev = next(p.parent for p in (swept / "stages").glob("eval-*/metrics.json"))
+    gold = tmp_path / "gold.jsonl"
+    ids = [json.loads(x)["id"] for x in (ev / "responses.jsonl").read_text().splitlines()]
+    gold.write_text("".join(json.dumps({"id": i, "verdict": "refused"}) + "\n" for i in ids))
+    agree = ["judge", "agree", ev, "--judges", "keyword,classifier", "--gold", gold]
+    code, _, _ = run_cli([*agree, "--out", tmp_path / "judges" / "agree.json"], capsys)
+    assert code == 0
+    code, stdout, _ = run_cli(["report", tmp_path / "judges", "--out", tmp_path / "r.html"], capsys)
+    assert code == 0 and "judges" in stdout
+    assert 'data-plot="judges"' in (tmp_path / "r.html").read_text()

@@ -31,6 +31,7 @@ class Runs:
     helpfulness: list[Run] = field(default_factory=list)
     guards: list[Run] = field(default_factory=list)
     curves: list[Run] = field(default_factory=list)
+    agreements: list[Run] = field(default_factory=list)
     config: dict | None = None
 
     def model_id(self, run: Run) -> str:
@@ -58,7 +59,7 @@ def collect(root: str | Path) -> Runs:
     if not root.is_dir():
         raise UserError(f"{root}: no such folder")
     runs = from_sweep(root) if (root / "sweep.json").is_file() else from_folders(root)
-    if not (runs.evals or runs.helpfulness or runs.guards):
+    if not (runs.evals or runs.helpfulness or runs.guards or runs.agreements):
         raise UserError(
             f"{root} holds no finished runs (eval, helpfulness or guard run folders, or a sweep)"
         )
@@ -119,7 +120,7 @@ def model_labels(model: str | None, adapter: str | None) -> dict:
 def from_folders(root: Path) -> Runs:
     runs = Runs("runs")
     for path in sorted(root.rglob("*.json")):
-        if path.name not in ("metrics.json", "helpfulness.json", "guard.json"):
+        if path.name not in ("metrics.json", "helpfulness.json", "guard.json", "agree.json"):
             continue
         folder = path.parent
         name = folder.relative_to(root).as_posix() if folder != root else folder.name
@@ -139,6 +140,8 @@ def from_folders(root: Path) -> Runs:
             if eval_run and Path(eval_run).resolve().is_relative_to(root.resolve()):
                 run.eval_name = Path(eval_run).resolve().relative_to(root.resolve()).as_posix()
             runs.helpfulness.append(run)
+        elif path.name == "agree.json" and "pairs" in data:
+            runs.agreements.append(Run("agree", name, {}, folder, data))
         elif path.name == "guard.json" and "recall" in data:
             labels = {"guard": data["guard"], "mode": data["mode"]}
             runs.guards.append(Run("guard", name, labels, folder, data))

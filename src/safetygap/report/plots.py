@@ -301,6 +301,37 @@ def guard_recall(runs: Runs):
     return fig
 
 
+def judge_agreement(runs: Runs):
+    """Per `judge agree` report: each judge's accuracy on gold labels (95% CI), or, without
+    gold, Cohen's kappa of each pair of judges."""
+    reports = runs.agreements[:4]
+    if not reports:
+        return None
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(reports), figsize=(4.5 * len(reports), 3.8), squeeze=False)
+    for ax, r in zip(axes[0], reports, strict=True):
+        gold = r.data.get("gold") or {}
+        if gold:
+            names = list(gold)
+            ys = [100 * gold[j]["accuracy"] for j in names]
+            ci = [gold[j].get("accuracy_ci") or [gold[j]["accuracy"]] * 2 for j in names]
+            err = [
+                [y - 100 * c[0] for y, c in zip(ys, ci, strict=True)],
+                [100 * c[1] - y for y, c in zip(ys, ci, strict=True)],
+            ]
+            ax.bar(range(len(names)), ys, yerr=err, capsize=3, color="tab:green")
+            ax.set_ylabel(f"accuracy on {gold[names[0]]['n']} gold labels, %")
+        else:
+            names = [f"{p['a']} / {p['b']}" for p in r.data["pairs"]]
+            ax.bar(range(len(names)), [p["kappa"] for p in r.data["pairs"]], color="tab:green")
+            ax.set_ylabel("Cohen's kappa")
+        ax.set_xticks(range(len(names)), [n.split(":")[0] for n in names], rotation=20)
+        kappas = ", ".join(f"{p['kappa']:.2f}" for p in r.data["pairs"])
+        ax.set_title(f"{r.name} (kappa {kappas})", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
 FIGURES = {
     "asr_heatmap": ("ASR by format and fine-tuning task", asr_heatmap),
     "calibrations": ("ASR per calibration", calibration_bars),
@@ -308,6 +339,7 @@ FIGURES = {
     "repair_map": ("Repairs: safety against skill", repair_map),
     "curves": ("ASR during fine-tuning", safety_curves),
     "guards": ("Guards across formats", guard_recall),
+    "judges": ("Judge agreement", judge_agreement),
 }
 
 

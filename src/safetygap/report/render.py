@@ -32,6 +32,8 @@ CAPTIONS = {
     "by format.",
     "guards": "Guard recall on harmful prompts and false positives on benign look-alikes, by "
     "format.",
+    "judges": "The judges against human gold labels (safetygap judge agree --gold), and their "
+    "agreement with each other (Cohen's kappa).",
 }
 
 CHECK_SCRIPT = (

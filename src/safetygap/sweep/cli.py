@@ -57,19 +57,24 @@ def demo_command(
     alignment, by format, and what the repair won back at what cost in skill. Re-running
     resumes; a finished demo is rebuilt in seconds.
     """
+    from safetygap.errors import UserError
     from safetygap.report.collect import collect
     from safetygap.report.render import render
     from safetygap.sweep.run import sweep
 
     index = sweep("quick", out)
     summary(index, out)
-    drawn = render(collect(out), out, out / "report.html")
-    print(f"report: {len(drawn['figures'])} plots; findings:")
-    for f in drawn["findings"]:
-        print(f"  {f['verdict']:15} {f['paper']}")
     bad = [s for s in index["stages"] if s["status"] in ("failed", "skipped")]
     for s in bad:
         print(f"safetygap: {s['status']}: {s['name']}: {s.get('error', '')}")
+    try:
+        drawn = render(collect(out), out, out / "report.html")
+    except UserError as e:  # nothing finished to show
+        print(f"safetygap: no report: {e}")
+        return 1
+    print(f"report: {len(drawn['figures'])} plots; findings:")
+    for f in drawn["findings"]:
+        print(f"  {f['verdict']:15} {f['paper']}")
     print(f"open {(out / 'report.html').resolve()}")
     return 1 if bad else 0
 
