@@ -20,17 +20,14 @@ import sys
 import time
 from pathlib import Path
 
+from safetygap.helpfulness.scorers import SCORERS
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "runs" / "table"
 RUNS = ROOT / "runs" / "helpfulness"
 SG = [sys.executable, "-m", "safetygap"]
 TASKS = ["summarization", "translation", "code", "classification"]
-MAIN = {  # the metric shown per task
-    "summarization": "rougeL",
-    "translation": "chrf++:en-fr",
-    "code": "pass@1",
-    "classification": "accuracy",
-}
+MAIN = {t: SCORERS.get(t).MAIN for t in TASKS}  # the metric shown per task
 
 
 def sh(*args):

@@ -28,6 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from safetygap.helpfulness.scorers import SCORERS
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "runs" / "table"
 HELP = ROOT / "runs" / "helpfulness"
@@ -35,12 +37,7 @@ RUNS = ROOT / "runs" / "repair"
 PLOT = ROOT / "benchmarks" / "results" / "repair_map.png"
 SG = [sys.executable, "-m", "safetygap"]
 ALIGNED = ROOT / "runs" / "aligned"
-MAIN = {
-    "summarization": "rougeL",
-    "translation": "chrf++:en-fr",
-    "code": "pass@1",
-    "classification": "accuracy",
-}
+MAIN = {t: SCORERS.get(t).MAIN for t in ("summarization", "translation", "code", "classification")}
 LIMITS = {"summarization": 100, "classification": 100, "translation": 40, "code": 60}
 DOSES = (0.03, 0.1, 0.3)
 LAMBDAS = (0.25, 0.5, 0.75)
