@@ -8,10 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class ChatServer:
     """Answers `reply(prompt)` (default `echo: <prompt>`), the prompt being the last chat
-    message or a completion's raw prompt; the first `fail_first` get a 503."""
+    message or a completion's raw prompt; the first `fail_first` get `fail_status` (503) with
+    `fail_headers` and the body `fail_body(request headers)`."""
 
     def __init__(self, fail_first=0, delay=0.05, reply=None):
         self.fail_first, self.delay = fail_first, delay
+        self.fail_status, self.fail_headers, self.fail_body = 503, {}, None
+        self.times = []
         self.reply = reply or (lambda prompt: f"echo: {prompt}")
         self.calls, self.in_flight, self.max_in_flight = 0, 0, 0
         self.auth, self.bodies, self.paths = set(), [], []
@@ -32,6 +35,7 @@ class ChatServer:
                     server.auth.add(self.headers.get("Authorization"))
                     server.bodies.append(body)
                     server.paths.append(self.path)
+                    server.times.append(time.monotonic())
                 time.sleep(server.delay)
                 with server.lock:
                     server.in_flight -= 1
@@ -40,8 +44,13 @@ class ChatServer:
                     self.end_headers()
                     return
                 if n <= server.fail_first:
-                    self.send_response(503)
+                    self.send_response(server.fail_status)
+                    for name, value in server.fail_headers.items():
+                        self.send_header(name, value)
+                    raw = server.fail_body(self.headers).encode() if server.fail_body else b""
+                    self.send_header("Content-Length", str(len(raw)))
                     self.end_headers()
+                    self.wfile.write(raw)
                     return
                 if self.path == "/v1/completions":
                     choice = {"text": server.reply(body["prompt"])}

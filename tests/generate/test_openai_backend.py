@@ -97,3 +97,24 @@ def test_unreachable_endpoint_exits_2(prompt_file, tmp_path, capsys):
     assert code == 2
     assert "cannot reach endpoint" in err and err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
+
+
+def test_retry_after_is_honoured(server):
+    server.fail_first, server.fail_status = 1, 429
+    server.fail_headers = {"Retry-After": "1"}
+    backend = load_backend(f"openai:m@{server.url}", concurrency=1)
+    backend.backoff = 0.01  # without the header it would retry at once
+    out = list(backend.generate([Request("a", "hi")], Sampling()))
+    assert out[0].response == "echo: hi" and server.calls == 2
+    assert server.times[1] - server.times[0] >= 0.95
+
+
+def test_a_key_quoted_back_by_the_endpoint_is_cut_from_the_error(server, monkeypatch, capsys):
+    monkeypatch.setenv("SAFETYGAP_API_KEY", "sk-planted-secret-123")
+    server.fail_first, server.fail_status = 100, 401
+    server.fail_body = lambda headers: f"Incorrect API key: {headers['Authorization']}"
+    backend = load_backend(f"openai:m@{server.url}", concurrency=1)
+    with pytest.raises(UserError) as e:
+        list(backend.generate([Request("a", "hi")], Sampling()))
+    assert "HTTP 401" in str(e.value) and "Incorrect API key: Bearer [API key]" in str(e.value)
+    assert "sk-planted" not in str(e.value)

@@ -2,8 +2,10 @@
 completions, or plain completions for raw prompts (a prompt already in the model's own format).
 
 Bounded concurrency, per-request timeout, retries with exponential backoff on connection errors,
-429 and 5xx. The key comes from `SAFETYGAP_API_KEY` or `OPENAI_API_KEY`; it is sent in the
-Authorization header and nowhere else (never logged, never written to a record).
+429 and 5xx (waiting what a `Retry-After` header asks, up to MAX_RETRY_AFTER seconds). The key
+comes from `SAFETYGAP_API_KEY` or `OPENAI_API_KEY`; it is sent in the Authorization header and
+nowhere else: never logged, never written to a record, and cut out of any endpoint reply quoted
+in an error message.
 """
 
 import os
@@ -19,6 +21,15 @@ from safetygap.generate.base import Completion, Request, Sampling, messages
 from safetygap.models.registry import ModelSpec
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 60.0
+
+
+def retry_after(response) -> float | None:
+    """Seconds a `Retry-After: N` header asks to wait (capped); None without one."""
+    try:
+        return min(max(float(response.headers.get("retry-after", "")), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return None
 
 
 class OpenAIBackend:
@@ -41,12 +52,18 @@ class OpenAIBackend:
         self.max_retries = max_retries
         self.backoff = backoff
         key = os.environ.get("SAFETYGAP_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        self._key = key
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.client = httpx.Client(timeout=timeout, headers=headers)
+
+    def redact(self, text: str) -> str:
+        """`text` without the API key (an endpoint may quote it back)."""
+        return text.replace(self._key, "[API key]") if self._key else text
 
     def _post(self, payload: dict, url: str) -> dict:
         """POST with retries; UserError once retries are spent or on a non-retryable status."""
         for attempt in range(self.max_retries + 1):
+            wait_s = self.backoff * 2**attempt * (0.5 + random.random())
             last = attempt == self.max_retries
             try:
                 r = self.client.post(url, json=payload)
@@ -62,10 +79,11 @@ class OpenAIBackend:
                     except ValueError:
                         raise UserError(f"endpoint {url} answered non-JSON") from None
                 if r.status_code not in RETRY_STATUS or last:
-                    raise UserError(
-                        f"endpoint {url} answered HTTP {r.status_code}: {r.text[:200]!r}"
-                    )
-            time.sleep(self.backoff * 2**attempt * (0.5 + random.random()))
+                    body = self.redact(r.text)[:200]
+                    raise UserError(f"endpoint {url} answered HTTP {r.status_code}: {body!r}")
+                asked = retry_after(r)
+                wait_s = wait_s if asked is None else asked
+            time.sleep(wait_s)
         raise AssertionError("unreachable")
 
     def _one(self, req: Request, sampling: Sampling) -> Completion:
