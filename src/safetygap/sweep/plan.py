@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safetygap.errors import UserError
+from safetygap.jsonl import sha256_file
 from safetygap.sweep.config import FinetuneConfig, SweepConfig
 
 # Bumped when what a stage kind writes changes, so old cache entries are not taken for new ones.
@@ -32,14 +33,6 @@ class Stage:
     @property
     def folder_name(self) -> str:
         return f"{self.kind}-{self.key[:16]}"
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def mix_label(mix) -> str:

@@ -15,9 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.jsonl import atomic_write
+from safetygap.jsonl import atomic_write, sha256_file
 from safetygap.sweep.config import SweepConfig, load_config
-from safetygap.sweep.plan import Stage, expand, sha256_file
+from safetygap.sweep.plan import Stage, expand
 
 RECORD = "stage.json"
 INDEX = "sweep.json"

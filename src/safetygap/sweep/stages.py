@@ -27,7 +27,7 @@ def model_and_adapter(params: dict, inputs: dict[str, Path]) -> tuple[str, str |
 
 def bench(params: dict, inputs: dict, out: Path, log=print, progress=True) -> None:
     from safetygap.bench.build import SeedOptions, build_bench, write_with_manifest
-    from safetygap.sweep.plan import sha256_file
+    from safetygap.jsonl import sha256_file
 
     out.mkdir(parents=True, exist_ok=True)
     if params.get("file"):
