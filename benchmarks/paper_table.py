@@ -1,16 +1,20 @@
-"""A miniature of the paper's main table on the embedded default.
+"""A miniature of the paper's main table on the embedded default: the `paper-table` preset.
 
-The aligned base (`safetygap align`) is fine-tuned with LoRA on each of the four benign tasks
-(native chat template, the same small budget for each), then every model answers the same gold
-bench (300 harmful items: 60 seeds in five formats; 60 benign look-alikes) and is judged
-by the shipped classifier. Prints ASR (and harm ASR, where the judge gives three-way levels) by
-format with Wilson 95% intervals, the change
-against the aligned base with an exact McNemar p-value, and over-refusal. With `--safety-mix`,
-each task is also fine-tuned with that safety data mixed in (the paper's mitigation), and the
-mixed fine-tune is compared with the plain one on the same items:
+The sweep (`safetygap sweep paper-table`) aligns the base, fine-tunes it with LoRA on each of the
+four benign tasks (native chat template, 160 examples each), once plain and once with the
+paper's multitask safety mix at 30%; every model answers the same gold bench (300 harmful items:
+60 seeds in five formats; 60 benign look-alikes) and the shipped classifier judges. This script
+runs that sweep (cached stages are reused) and prints ASR (and harm ASR, where the judge gives
+three-way levels) by format with Wilson 95% intervals, the change against the aligned base with
+an exact McNemar p-value, over-refusal, and the change from adding the safety mix to the same
+fine-tune:
 
-    .venv/bin/python benchmarks/paper_table.py [--samples 160] [--tasks summarization,...]
-        [--safety-mix multitask --safety-ratio 0.1,0.3] [--judge classifier]
+    .venv/bin/python benchmarks/paper_table.py [--preset paper-table] [--out runs/paper-table]
+
+The other benchmark scripts (helpfulness, guards, repair map, judge gold labels) read the
+table's runs by name: runs/aligned (the aligned base), runs/table/aligned (its eval),
+runs/table/ft-TASK[-multitask-0.3] (the adapters) and runs/table/eval-TASK[-multitask-0.3]. This
+script links those names to the sweep's stage folders; a real folder of that name is left alone.
 """
 
 import argparse
@@ -20,55 +24,65 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = ROOT / "runs" / "table"
-SG = [sys.executable, "-m", "safetygap"]
 FORMATS = ["plain", "summarization", "code", "translation", "classification"]
 
 
-def sh(*args):
-    subprocess.run([str(a) for a in args], check=True)
+def link(name: Path, target: Path) -> None:
+    """Point `name` at `target`, unless a real folder of that name is there."""
+    if name.is_symlink():
+        name.unlink()
+    elif name.exists():
+        print(f"kept {name} (a folder, not a link to this sweep)")
+        return
+    name.parent.mkdir(parents=True, exist_ok=True)
+    name.symlink_to(target.resolve(), target_is_directory=True)
+
+
+def rows_of(out: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path, Path]]]:
+    """(row name, eval folder) for the base and every fine-tune; (name, plain, mixed) pairs.
+
+    Also links the runs under the names the other benchmark scripts read."""
+    sweep = json.loads((out / "sweep.json").read_text())
+    stage = {s["name"]: s for s in sweep["stages"]}
+    evals = [
+        s for s in sweep["stages"] if s["kind"] == "eval" and s["labels"]["mitigation"] == "none"
+    ]
+    link(ROOT / "runs" / "aligned", out / stage["align"]["folder"] / "model")
+    rows, plain, pairs = [], {}, []
+    for s in evals:
+        labels, folder = s["labels"], out / s["folder"]
+        if labels["model"] == "base":
+            rows.insert(0, ("aligned base", folder))
+            link(ROOT / "runs" / "table" / "aligned", folder)
+            continue
+        mix = labels["safety_mix"]
+        name = f"+ {labels['task']}" + ("" if mix == "none" else f" + {mix}")
+        tag = labels["task"] + ("" if mix == "none" else f"-{mix}")
+        link(ROOT / "runs" / "table" / f"eval-{tag}", folder)
+        link(
+            ROOT / "runs" / "table" / f"ft-{tag}",
+            out / stage[s["deps"]["adapter"]]["folder"] / "adapter",
+        )
+        rows.append((name, folder))
+        if mix == "none":
+            plain[labels["task"]] = folder
+        else:
+            pairs.append((name, labels["task"], folder))
+    return rows, [(name, plain[task], folder) for name, task, folder in pairs]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=160, help="Task examples per fine-tune.")
-    ap.add_argument("--tasks", default="summarization,translation,code,classification")
-    ap.add_argument(
-        "--safety-mix",
-        default="none",
-        help="Also fine-tune each task with this safety mix (singletask, multitask or a file).",
-    )
-    ap.add_argument("--safety-ratio", default="0.1", help="Safety share(s), e.g. 0.1,0.3.")
-    ap.add_argument("--judge", default="classifier", help="Judge spec for every evaluation.")
+    ap.add_argument("--preset", default="paper-table", help="Preset name or sweep config file.")
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "paper-table")
     args = ap.parse_args()
-    aligned = ROOT / "runs" / "aligned"
-    bench = RUNS / "gold_bench.jsonl"
-    if not (aligned / "config.json").is_file():
-        sh(*SG, "align", "--out", aligned, "--eval-seeds", 0)
-    sh(*SG, "bench", "build", "--out", bench, "--split", "test", "--seeds", 60, "--benign", 12)
-    gen = ["--bench", bench, "--max-new-tokens", 64, "--batch-size", 48, "--judge", args.judge]
-    sh(*SG, "eval", "--model", aligned, "--out", RUNS / "aligned", *gen)
-    rows = [("aligned base", RUNS / "aligned")]
-    pairs = []  # (name, plain fine-tune's eval, mixed fine-tune's eval)
-    mixes = [("", "", [])]  # (folder suffix, row suffix, finetune flags)
-    if args.safety_mix != "none":
-        for ratio in map(float, args.safety_ratio.split(",")):
-            tag = f"-{Path(args.safety_mix).stem}-{ratio:g}"
-            flags = ["--safety-mix", args.safety_mix, "--safety-ratio", ratio]
-            mixes.append((tag, f" + {args.safety_mix} {ratio:g}", flags))
-    for task in args.tasks.split(","):
-        for tag, suffix, flags in mixes:
-            adapter = RUNS / f"ft-{task}{tag}"
-            finetune = ["finetune", "--model", aligned, "--task", task, "--out", adapter]
-            sh(*SG, *finetune, "--samples", args.samples, "--seed", 0, *flags)
-            run = RUNS / f"eval-{task}{tag}"
-            sh(*SG, "eval", "--model", aligned, "--adapter", adapter, "--out", run, *gen)
-            rows.append((f"+ {task}{suffix}", run))
-            if tag:
-                pairs.append((rows[-1][0], RUNS / f"eval-{task}", run))
+    sweep = [sys.executable, "-m", "safetygap", "sweep", args.preset, "--out", str(args.out)]
+    subprocess.run(sweep, check=True)
 
     from safetygap.eval.compare import compare
     from safetygap.eval.metrics import by_format
+
+    rows, pairs = rows_of(args.out)
 
     def cell(r):
         return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
@@ -95,7 +109,7 @@ def main() -> None:
             cells = [f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS]
             print(f"{name:<34}" + "".join(cells))
 
-    base = [(n, RUNS / "aligned", r) for n, r in rows[1:]]
+    base = [(name, rows[0][1], run) for name, run in rows[1:]]
     for level, what in ((False, "ASR"), *([(True, "harm ASR")] if harm else [])):
         changes(f"change in {what} against the aligned base", base, level)
         if pairs:

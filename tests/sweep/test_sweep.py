@@ -275,6 +275,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
     [
         ("quick", {"align": 1, "finetune": 1, "mitigate": 1, "eval": 3, "helpfulness": 3}),
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
+        ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
     ],
 )
