@@ -5,7 +5,7 @@ import sys
 import typer
 
 from safetygap.bench.cli import app as bench_app
-from safetygap.errors import UserError
+from safetygap.errors import UserError, disk_error
 from safetygap.eval.cli import check_command, eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)  # typer has printed the help
     except _cli_errors.ClickException as e:
         fail(e.format_message().replace("\n", " "))
+    except OSError as e:
+        if not disk_error(e):
+            raise
+        fail(disk_error(e))
     except (typer.Abort, KeyboardInterrupt):
         print("safetygap: interrupted (re-run the same command to resume)", file=sys.stderr)
         sys.exit(130)

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from safetygap.errors import UserError
+from safetygap.errors import UserError, disk_error
 from safetygap.jsonl import atomic_write, sha256_file
 from safetygap.sweep.config import SweepConfig, load_config
 from safetygap.sweep.plan import Stage, expand
@@ -80,13 +80,22 @@ def run_stage(stage: Stage, root: Path, folders: dict[str, str], log=print, prog
             json.dump(record, f, indent=1)
     except (KeyboardInterrupt, SystemExit):
         raise
+    except OSError as e:
+        if disk_error(e):  # a full disk or a read-only folder stops the sweep: nothing else
+            raise  # could be written either (the command says so in one line)
+        return failed(stage, folder, e, t0)
     except Exception as e:  # a failed stage is reported; the others go on
-        line = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if not isinstance(e, UserError):
-            line = f"{type(e).__name__}: {line}"
-            (folder.parent / f"{stage.folder_name}.error.txt").write_text(traceback.format_exc())
-        return {"status": "failed", "seconds": round(time.perf_counter() - t0, 1), "error": line}
+        return failed(stage, folder, e, t0)
     return {"status": "done", "seconds": record["seconds"]}
+
+
+def failed(stage: Stage, folder: Path, e: Exception, t0: float) -> dict:
+    """The outcome of a stage that raised; the traceback of an unexpected error is kept."""
+    line = str(e).splitlines()[0] if str(e) else type(e).__name__
+    if not isinstance(e, UserError):
+        line = f"{type(e).__name__}: {line}"
+        (folder.parent / f"{stage.folder_name}.error.txt").write_text(traceback.format_exc())
+    return {"status": "failed", "seconds": round(time.perf_counter() - t0, 1), "error": line}
 
 
 def stage_deps(stage: Stage) -> list[tuple[str, str]]:
