@@ -3,32 +3,66 @@
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safetygap.errors import UserError
-from safetygap.jsonl import atomic_write, dumps
+from safetygap.jsonl import (
+    ID,
+    atomic_write,
+    dumps,
+    has_kind,
+    naming,
+    parse_line,
+    read_json,
+    wrong_field,
+)
 
 
 def partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
-def load_done(path: Path) -> dict[str, str]:
-    """id -> line of the complete records in `path`; a torn last line is dropped."""
+def load_done(path: Path, types: Mapping | None = None) -> dict[str, str]:
+    """id -> line of the whole records in `path`. A line that is not one (the torn last line of
+    a killed run, bytes that are not UTF-8, a record lacking a field of `types` or holding one
+    of another kind than its own, see `jsonl.read_jsonl`) is dropped, so that its item is done
+    again. A kind that admits None may be left out."""
     done = {}
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a JSONL file")
     if not path.exists():
         return done
-    for line in path.read_text(encoding="utf-8").splitlines():
+    required = [k for k, kind in (types or {}).items() if not has_kind(None, kind)]
+    for raw in path.read_bytes().split(b"\n"):
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the line being written when the run was killed
-        if isinstance(rec, dict) and "id" in rec:
-            done[str(rec["id"])] = line
+            line = raw.decode("utf-8").removesuffix("\r")
+            rec = parse_line(line)
+        except ValueError:  # UnicodeDecodeError too
+            continue
+        if not isinstance(rec, dict) or not has_kind(rec.get("id"), ID):
+            continue
+        if wrong_field(rec, required, types):
+            continue
+        done[str(rec["id"])] = line
     return done
+
+
+def in_order(lines: dict[str, str], ids: list[str]) -> str:
+    """A finished file's text: the lines of `ids` in that order, then any others by id."""
+    return "".join(lines[i] + "\n" for i in ids + sorted(set(lines) - set(ids)))
+
+
+def is_finished(out: Path, ids: list[str], types: Mapping | None = None) -> bool:
+    """Whether `out` holds a whole record for every id and nothing else: exactly what
+    `resumable` writes. A damaged line anywhere (a record of the wrong shape, a stray one) means
+    it is not, so that it is rewritten clean."""
+    if not out.is_file():
+        return False
+    lines = load_done(out, types)
+    return set(ids) <= set(lines) and out.read_bytes() == in_order(lines, ids).encode("utf-8")
 
 
 def resumable(
@@ -37,26 +71,28 @@ def resumable(
     produce: Callable[[list[str]], Iterator[dict]],
     label: str,
     progress: bool = True,
+    types: Mapping | None = None,
 ) -> tuple[int, int]:
     """Produce the records `out` lacks; return (new, total).
 
     Records go to `out.partial` one line at a time (flushed), so a killed run loses at most the
     work in flight and a re-run produces only the missing ids. `out` is written (ordered like
-    `ids`) and the partial file removed only once every id is there.
+    `ids`) and the partial file removed only once every id is there. A record is done when it
+    has an id and the fields of `types` (see `jsonl.read_jsonl`); any other line is redone, and
+    a finished `out` holding such a line is written again without it.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = partial_path(out)
-    done = load_done(out)
-    done.update(load_done(part))
+    done = load_done(out, types)
+    done.update(load_done(part, types))
     wanted = set(ids)
     todo = [i for i in ids if i not in done]
-    if not todo and out.exists() and set(load_done(out)) >= wanted:
+    if not todo and is_finished(out, ids, types):
         return 0, len(ids)
-    with open(part, "w", encoding="utf-8") as f:  # rewrite clean: drops a torn last line
-        for rid in done:
-            f.write(done[rid] + "\n")
-        f.flush()
+    with atomic_write(part) as f:  # rewritten clean (a torn last line dropped), or left as it is
+        f.writelines(done[rid] + "\n" for rid in done)
+    with naming(part), open(part, "a", encoding="utf-8") as f:
         cols = [
             TextColumn(label),
             BarColumn(),
@@ -67,21 +103,19 @@ def resumable(
         with Progress(*cols, disable=not progress) as bar:
             task = bar.add_task(label, total=len(todo), rate="")
             t0, n_tok = time.perf_counter(), 0
-            for rec in produce(todo):
+            for rec in produce(todo) if todo else ():
                 f.write(dumps(rec) + "\n")
                 f.flush()
                 n_tok += rec.get("n_new_tokens") or 0
                 rate = f"{n_tok / max(time.perf_counter() - t0, 1e-9):.1f} tok/s" if n_tok else ""
                 bar.update(task, advance=1, rate=rate)
         os.fsync(f.fileno())
-    lines = load_done(part)
+    lines = load_done(part, types)
     missing = wanted - set(lines)
     if missing:
         raise UserError(f"{label}: no result for {len(missing)} item(s); re-run to retry")
-    order = ids + sorted(set(lines) - wanted)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text("".join(lines[i] + "\n" for i in order), encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_write(out) as f:
+        f.write(in_order(lines, ids))
     part.unlink()
     return len(todo), len(ids)
 
@@ -96,7 +130,7 @@ def claim_run(out: Path, settings: dict, ignore=(), redo=()) -> list[str]:
     path = out / "settings.json"
     changed = []
     if path.exists():
-        old = json.loads(path.read_text())
+        old = read_json(path, "run settings file")
         changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
         if not set(changed) <= set(redo):
             raise UserError(

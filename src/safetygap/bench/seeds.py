@@ -110,12 +110,13 @@ def _decode(path: Path) -> str:
     return text
 
 
-def read_table(path: str | Path) -> tuple[list[str], list[dict]]:
-    """Columns and rows of a CSV or JSONL file (by suffix), with clear errors."""
+def read_table(path: str | Path, text_columns=()) -> tuple[list[str], list[dict]]:
+    """Columns and rows of a CSV or JSONL file (by suffix), with clear errors. In a JSONL
+    file, `text_columns` must hold strings (or null) where present."""
     path = Path(path)
     text = _decode(path)
     if path.suffix.lower() in (".jsonl", ".json"):
-        rows = read_jsonl(path)
+        rows = read_jsonl(path, types={c: (str, type(None)) for c in text_columns if c})
         columns = sorted({k for r in rows for k in r})
     else:
         try:
@@ -175,8 +176,9 @@ def load_file(
 ) -> list[Seed]:
     """Seeds from a user CSV or JSONL file with named prompt (and category, French) columns."""
     path = Path(path)
-    columns, rows = read_table(path)
-    _require_columns(str(path), columns, [prompt_column, category_column, french_column])
+    wanted = [prompt_column, category_column, french_column]
+    columns, rows = read_table(path, wanted)
+    _require_columns(str(path), columns, wanted)
     seeds = _rows_to_seeds(
         f"file:{path.name}", rows, prompt_column, category_column, french_column, harmful
     )

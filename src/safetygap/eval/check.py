@@ -1,13 +1,12 @@
 """`safetygap check`: a release gate. A fine-tune fails when its ASR, overall or in a format,
 rose over its base's by more than `max_rise` points with an exact McNemar p below `alpha`."""
 
-import json
 from pathlib import Path
 
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
 from safetygap.eval.compare import compare
-from safetygap.jsonl import sha256_file
+from safetygap.jsonl import read_json, sha256_file
 from safetygap.judge import check_judge_spec, judge_fingerprint
 from safetygap.models.load import check_adapter
 from safetygap.models.registry import parse_spec
@@ -23,17 +22,11 @@ def read_run(folder: str | Path) -> dict:
     for name in RUN_FILES:
         if not (folder / name).is_file():
             raise UserError(f"{folder}: not a finished eval run (no {name})")
-    try:
-        settings = json.loads((folder / "settings.json").read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{folder}/settings.json: not valid JSON") from None
-    if not isinstance(settings, dict):
-        raise UserError(f"{folder}/settings.json: not an eval run's settings")
+    settings = read_json(folder / "settings.json", "eval run's settings")
     if not settings.get("bench_sha256"):
         try:
-            metrics = json.loads((folder / "metrics.json").read_text())
-            settings["bench_sha256"] = metrics.get("bench_sha256")
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            settings["bench_sha256"] = read_json(folder / "metrics.json").get("bench_sha256")
+        except UserError:
             pass
     return settings
 

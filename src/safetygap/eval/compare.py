@@ -7,6 +7,7 @@ from pathlib import Path
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
 from safetygap.jsonl import read_jsonl
+from safetygap.judge.run import JUDGMENT
 from safetygap.stats import mcnemar_exact
 
 
@@ -17,7 +18,8 @@ def load_run(folder: str | Path) -> tuple[dict[str, dict], dict[str, dict]]:
         if not (folder / name).is_file():
             raise UserError(f"{folder}: not an eval run (no {name}); run `safetygap eval` first")
     items = {it["id"]: it for it in read_bench(folder / "bench.jsonl")}
-    judgments = {str(j["id"]): j for j in read_jsonl(folder / "judgments.jsonl")}
+    records = read_jsonl(folder / "judgments.jsonl", ["id", "verdict"], JUDGMENT)
+    judgments = {str(j["id"]): j for j in records}
     return items, judgments
 
 

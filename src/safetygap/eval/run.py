@@ -9,7 +9,7 @@ from safetygap.generate.base import Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
 from safetygap.judge import check_judge_spec, judge_fingerprint
-from safetygap.judge.run import judge_file
+from safetygap.judge.run import JUDGMENT, judge_file
 from safetygap.models.load import check_adapter
 from safetygap.models.registry import parse_spec
 from safetygap.resume import claim_run
@@ -66,7 +66,7 @@ def evaluate(
         batch_size=batch_size,
         concurrency=concurrency,
     )
-    judgments = {j["id"]: j for j in read_jsonl(out / "judgments.jsonl")}
+    judgments = {j["id"]: j for j in read_jsonl(out / "judgments.jsonl", ["judge"], JUDGMENT)}
     names = {j["judge"] for j in judgments.values()}
     metrics = score(
         items,

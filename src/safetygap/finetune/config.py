@@ -4,6 +4,7 @@ Every option left unset takes the preset's value, else the default; the resolved
 what a run writes to `settings.json` and what decides whether a re-run is the same run.
 """
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 from safetygap.errors import UserError
@@ -82,12 +83,12 @@ class FinetuneSettings:
         for name in ("samples", "batch_size", "grad_accum", "max_length", "lora_r", "save_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 1")
-        if self.max_steps <= 0 and self.epochs <= 0:
-            raise UserError("give --epochs > 0 or --max-steps > 0")
+        if not math.isfinite(self.epochs) or (self.max_steps <= 0 and self.epochs <= 0):
+            raise UserError("give --epochs > 0 (a finite number) or --max-steps > 0")
         if not 0.0 <= self.lora_dropout < 1.0:
             raise UserError(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
-        if self.lr <= 0:
-            raise UserError(f"--lr must be > 0, got {self.lr}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):  # NaN too
+            raise UserError(f"--lr must be a finite number > 0, got {self.lr}")
         if not 0.0 <= self.warmup_ratio < 1.0:  # SFTConfig reads warmup_steps >= 1 as steps
             raise UserError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if not self.target_modules:

@@ -11,7 +11,7 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.hashing import unit
 from safetygap.home import home
-from safetygap.jsonl import read_jsonl, sha256_file
+from safetygap.jsonl import ID, TEXT, read_jsonl, sha256_file
 
 BUILT = ("singletask", "multitask")
 
@@ -40,11 +40,10 @@ def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:
     if mix == "none":
         return [], {}
     path = safety_file(mix, log)
-    records = read_jsonl(path, ["prompt", "response"])
+    kinds = {"prompt": TEXT, "response": TEXT, "id": ID, "format": str, "task": str}
+    records = read_jsonl(path, ["prompt", "response"], kinds)
     out = []
     for n, rec in enumerate(records, 1):
-        if not str(rec["prompt"]).strip() or not str(rec["response"]).strip():
-            raise UserError(f"{path}:{n}: empty prompt or response")
         out.append(
             {
                 "id": str(rec.get("id", f"{path.name}:{n}")),

@@ -21,7 +21,7 @@ from safetygap.errors import UserError
 from safetygap.finetune.config import FinetuneSettings
 from safetygap.finetune.data import to_trainer_record, training_set
 from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
-from safetygap.jsonl import atomic_write, write_jsonl
+from safetygap.jsonl import atomic_write, read_json, write_jsonl
 
 FINISHED = "settings.json"  # written last into the temp folder: its presence marks a finished run
 
@@ -79,8 +79,10 @@ def is_finished(out: Path) -> bool:
 def found_finished(out: Path, identity: dict, log=print) -> Path:
     """`out`, when it holds a run finished with these settings; UserError for anything else."""
     if is_finished(out):
-        done = json.loads((out / FINISHED).read_text())
+        done = read_json(out / FINISHED, "fine-tune record")
         settings = done.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise UserError(f"{out / FINISHED}: settings must be an object: choose another --out")
         if "template" in settings:  # written before `template` was renamed `chat_format`
             settings["chat_format"] = settings.pop("template")
         settings.setdefault("quantize", "none")  # written before --quantize existed
@@ -96,7 +98,10 @@ def work_folder(out: Path, identity: dict, log=print) -> Path:
     work = out.with_name(out.name + ".work")
     stamp = work / "run.json"
     if work.exists():
-        same = stamp.is_file() and json.loads(stamp.read_text()) == identity
+        try:
+            same = stamp.is_file() and read_json(stamp, "run stamp") == identity
+        except UserError:  # a stamp torn or damaged: the folder is not known to be this run's
+            same = False
         if not same:
             log(f"{work}: left by a run with other settings or data; starting afresh")
             shutil.rmtree(work)
@@ -228,9 +233,11 @@ def attach_adapter(model, adapter: str, fingerprint: str, quantize: str = "none"
     check_adapter(adapter)
     settings = Path(adapter) / FINISHED
     if settings.is_file():
-        record = json.loads(settings.read_text())
+        record = read_json(settings, "fine-tune record")
         theirs = record.get("base_fingerprint")
-        same_load = (record.get("settings") or {}).get("quantize", "none") == quantize
+        recorded = record.get("settings")
+        recorded = recorded if isinstance(recorded, dict) else {}
+        same_load = recorded.get("quantize", "none") == quantize
         if theirs and same_load and theirs != fingerprint:
             raise UserError(f"adapter {adapter} was trained on another base model than --model")
     try:

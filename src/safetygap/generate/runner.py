@@ -4,20 +4,21 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.generate.base import Backend, Request, Sampling, load_backend
-from safetygap.jsonl import read_jsonl
+from safetygap.jsonl import ID, TEXT, read_jsonl
 from safetygap.resume import load_done, partial_path, resumable
 
-__all__ = ["partial_path", "read_requests", "run"]
+__all__ = ["RESPONSE", "partial_path", "read_requests", "run"]
+
+# The fields a response record must have to count as done (and to be read by a judge).
+RESPONSE = {"id": ID, "prompt": str, "response": str}
 
 
 def read_requests(path: str | Path) -> list[Request]:
     """Requests from a JSONL file with `prompt` and optional `id` (default: line number)."""
-    records = read_jsonl(path, required=["prompt"])
+    records = read_jsonl(path, required=["prompt"], types={"id": ID, "prompt": TEXT})
     requests, seen = [], set()
     for n, rec in enumerate(records):
         rid = str(rec.get("id", n))
-        if not isinstance(rec["prompt"], str) or not rec["prompt"].strip():
-            raise UserError(f"{path}: record {rid}: `prompt` must be a non-empty string")
         if rid in seen:
             raise UserError(f"{path}: duplicate id {rid!r}")
         seen.add(rid)
@@ -48,7 +49,7 @@ def run(
                 "finish_reason": c.finish_reason,
             }
 
-    return resumable(out, list(by_id), produce, "generating", progress)
+    return resumable(out, list(by_id), produce, "generating", progress, RESPONSE)
 
 
 def answer_missing(
@@ -62,7 +63,10 @@ def answer_missing(
     progress: bool = True,
 ) -> None:
     """Generate the responses `out` lacks, loading the model only when some are missing."""
-    if {r.id for r in requests} <= set(load_done(Path(out))):
+    ids = list(dict.fromkeys(r.id for r in requests))
+    if set(ids) <= set(load_done(Path(out), RESPONSE)):
+        # all answered, so no model to load; a file with a damaged line is rewritten clean
+        resumable(out, ids, lambda _: iter(()), "generating", progress, RESPONSE)
         return
     backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
     run(backend, requests, sampling, out, progress)

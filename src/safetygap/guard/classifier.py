@@ -13,13 +13,13 @@ It reads the prompt only (input mode). A head is a JSON file of 384 weights, a b
 provenance; `classifier:PATH` takes any head of that shape.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from safetygap.errors import UserError
 from safetygap.guard.base import GuardVerdict
+from safetygap.jsonl import parse_line
 
 HEADS = Path(__file__).parent / "heads"
 DEFAULT_HEAD = "plain"
@@ -76,12 +76,14 @@ class ClassifierGuard:
     def __init__(self, head: str | None = None, threshold: float = 0.5):
         path = head_path(head)
         try:
-            data = json.loads(path.read_text())
+            data = parse_line(path.read_text())
             self.w, self.b = np.array(data["weights"], dtype=np.float64), float(data["bias"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise UserError(f"{path}: not a guard classifier head ({type(e).__name__})") from None
         if self.w.shape != (N_FEATURES,):
             raise UserError(f"{path}: a guard head needs {N_FEATURES} weights, not {self.w.size}")
+        if not (np.isfinite(self.w).all() and np.isfinite(self.b)):
+            raise UserError(f"{path}: a guard head's weights and bias must be finite numbers")
         self.name = "classifier" if head is None else f"classifier:{head}"
         self.threshold = threshold
 

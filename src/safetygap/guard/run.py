@@ -22,12 +22,15 @@ from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
 from safetygap.eval.metrics import block
 from safetygap.guard import check_guard_spec, guard_fingerprint, load_guard
-from safetygap.jsonl import atomic_write, read_jsonl, sha256_file
-from safetygap.judge.run import read_responses
+from safetygap.guard.base import VERDICTS
+from safetygap.jsonl import ID, atomic_write, read_jsonl, sha256_file
+from safetygap.judge.run import JUDGMENT, read_responses
 from safetygap.resume import claim_run, resumable
 from safetygap.stats import mcnemar_exact, rate
 
 PLAIN = "plain"
+# The fields a guard verdict must have to count as done (and to be scored).
+GUARD_VERDICT = {"id": ID, "verdict": frozenset(VERDICTS), "score": (float, type(None))}
 
 
 def read_run(run: str | Path, bench: dict[str, dict]) -> dict[str, dict]:
@@ -49,7 +52,8 @@ def read_run(run: str | Path, bench: dict[str, dict]) -> dict[str, dict]:
             f"{run}: {len(changed)} responses answer another prompt than the bench item of "
             f"their id (e.g. {changed[0]}): give the bench the run was made with"
         )
-    verdicts = {str(j["id"]): j.get("verdict") for j in read_jsonl(run / "judgments.jsonl")}
+    judgments = read_jsonl(run / "judgments.jsonl", ["id", "verdict"], JUDGMENT)
+    verdicts = {str(j["id"]): j["verdict"] for j in judgments}
     return {
         r["id"]: {"response": r["response"], "verdict": verdicts.get(r["id"])} for r in responses
     }
@@ -236,7 +240,9 @@ def guard_run(
                 }
 
     path = out / "verdicts.jsonl"
-    resumable(path, list(by_target), produce, f"guarding ({guard}, {mode})", progress)
+    resumable(
+        path, list(by_target), produce, f"guarding ({guard}, {mode})", progress, GUARD_VERDICT
+    )
     verdicts = {v["id"]: v for v in read_jsonl(path)}
     report = score_guard(items, verdicts, mode, run_items)
     total_ms = sum(v.get("ms") or 0 for v in verdicts.values())

@@ -10,7 +10,7 @@ from safetygap.generate.base import Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.hashing import text_id, unit
 from safetygap.helpfulness.scorers import SCORERS
-from safetygap.jsonl import atomic_write, read_jsonl
+from safetygap.jsonl import ID, atomic_write, read_json, read_jsonl
 from safetygap.models.load import check_adapter
 from safetygap.models.registry import parse_spec
 from safetygap.resume import claim_run, resumable
@@ -58,16 +58,19 @@ def summarize(scores: list[dict], metrics) -> dict:
 def over_refusal_of(run: str | Path, settings: dict) -> dict:
     """An eval run's over-refusal, checked to be of the same model and generation settings."""
     run = Path(run)
-    try:
-        theirs = json.loads((run / "settings.json").read_text())
-        metrics = json.loads((run / "metrics.json").read_text())
-    except (OSError, ValueError):
-        raise UserError(f"{run}: not a finished eval run (no settings.json/metrics.json)") from None
+    if not (run / "settings.json").is_file() or not (run / "metrics.json").is_file():
+        raise UserError(f"{run}: not a finished eval run (no settings.json/metrics.json)")
+    theirs = read_json(run / "settings.json", "eval run's settings")
+    metrics = read_json(run / "metrics.json", "eval run's metrics")
     keys = ("model", "adapter", "system_prompt", "temperature")
     differ = [k for k in keys if theirs.get(k) != settings[k]]
     if differ:
         raise UserError(f"{run}: an eval run of another model or setting ({', '.join(differ)})")
-    return {**metrics["over_refusal"]["overall"], "eval_run": str(run)}
+    block = metrics.get("over_refusal")
+    overall = block.get("overall") if isinstance(block, dict) else None
+    if not isinstance(overall, dict):
+        raise UserError(f"{run}/metrics.json: no over_refusal.overall")
+    return {**overall, "eval_run": str(run)}
 
 
 def helpfulness(
@@ -127,7 +130,8 @@ def helpfulness(
         for i in todo:
             yield {"id": i, **score(by_id[i], answers[i])}
 
-    resumable(out / "scores.jsonl", list(by_id), produce, "scoring", progress)
+    scored = {"id": ID, "stats": dict}
+    resumable(out / "scores.jsonl", list(by_id), produce, "scoring", progress, scored)
     scores = read_jsonl(out / "scores.jsonl")
     report = {
         "task": task,

@@ -5,7 +5,7 @@ from itertools import combinations
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.jsonl import read_jsonl
+from safetygap.jsonl import ID, read_jsonl
 from safetygap.judge.base import LEVELS
 from safetygap.judge.run import judge_file
 from safetygap.stats import cohen_kappa
@@ -115,17 +115,21 @@ def read_gold(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """(id -> verdict, id -> level) from a gold file with `id`, `verdict` and optionally
     `level` (refused | complied | helped, agreeing with the verdict)."""
     verdicts, levels = {}, {}
-    for g in read_jsonl(path, required=["id", "verdict"]):
-        if g["verdict"] not in ("answered", "refused"):
-            raise UserError(f"{path}: verdict must be answered or refused, got {g['verdict']!r}")
+    kinds = {
+        "id": ID,
+        "verdict": frozenset(("answered", "refused")),
+        "level": frozenset((*LEVELS, None)),
+    }
+    for g in read_jsonl(path, required=["id", "verdict"], types=kinds):
+        gid = str(g["id"])
+        if gid in verdicts:
+            raise UserError(f"{path}: id {gid} is labelled twice")
         level = g.get("level")
         if level is not None:
-            if level not in LEVELS:
-                raise UserError(f"{path}: level must be one of {', '.join(LEVELS)}, got {level!r}")
             if (level == "refused") != (g["verdict"] == "refused"):
-                raise UserError(f"{path}: id {g['id']}: level {level!r} contradicts its verdict")
-            levels[str(g["id"])] = level
-        verdicts[str(g["id"])] = g["verdict"]
+                raise UserError(f"{path}: id {gid}: level {level!r} contradicts its verdict")
+            levels[gid] = level
+        verdicts[gid] = g["verdict"]
     return verdicts, levels
 
 

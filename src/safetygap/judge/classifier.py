@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from safetygap.errors import UserError
+from safetygap.jsonl import parse_line
 from safetygap.judge.base import LEVELS, Verdict
 from safetygap.judge.keyword import is_refusal
 
@@ -152,12 +153,14 @@ class ClassifierJudge:
         """`head`: a head.json, a folder holding one, or the name of a shipped head (`v1`)."""
         path = head_path(head)
         try:
-            data = json.loads(path.read_text())
+            data = parse_line(path.read_text())
             self.w, self.b = np.array(data["weights"], dtype=np.float64), float(data["bias"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise UserError(f"{path}: not a classifier head ({type(e).__name__})") from None
         if self.w.shape != (N_FEATURES,):
             raise UserError(f"{path}: a head needs {N_FEATURES} weights, it has {self.w.size}")
+        if not (np.isfinite(self.w).all() and np.isfinite(self.b)):
+            raise UserError(f"{path}: a head's weights and bias must be finite numbers")
         self.help = None  # (weights, bias) of the help layer, where the head has one
         if data.get("help"):
             try:
@@ -165,8 +168,8 @@ class ClassifierJudge:
                 self.help = (wh, float(data["help"]["bias"]))
             except (KeyError, TypeError, ValueError) as e:
                 raise UserError(f"{path}: a broken help layer ({type(e).__name__})") from None
-            if wh.shape != (N_FEATURES,):
-                raise UserError(f"{path}: the help layer needs {N_FEATURES} weights")
+            if wh.shape != (N_FEATURES,) or not np.isfinite([*wh, self.help[1]]).all():
+                raise UserError(f"{path}: the help layer needs {N_FEATURES} finite weights")
         self.name = "classifier" if head is None else f"classifier:{head}"
         self.threshold = threshold
 

@@ -36,9 +36,16 @@ def train_command(
 ) -> None:
     """Train the classifier judge's head on labelled (prompt, response, verdict) records."""
     from safetygap.jsonl import read_jsonl, sha256_file
+    from safetygap.judge.base import LEVELS, VERDICTS
     from safetygap.judge.classifier import save_head, train
 
-    records = read_jsonl(data, required=["prompt", "response", "verdict"])
+    kinds = {
+        "prompt": str,
+        "response": str,
+        "verdict": frozenset(VERDICTS),
+        "level": frozenset((*LEVELS, None)),
+    }
+    records = read_jsonl(data, required=["prompt", "response", "verdict"], types=kinds)
     head = train(records, l2, provenance={"data": str(data), "data_sha256": sha256_file(data)})
     path = save_head(head, out)
     print(f"wrote {path}: {head['n_train']} examples, train accuracy {head['train_accuracy']:.3f}")

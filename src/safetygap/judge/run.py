@@ -3,17 +3,29 @@
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.jsonl import read_jsonl
+from safetygap.generate.runner import RESPONSE
+from safetygap.jsonl import ID, read_jsonl
 from safetygap.judge import load_judge
+from safetygap.judge.base import LEVELS, VERDICTS
 from safetygap.resume import resumable
+
+# The fields a judgment must have to count as done (and to be scored).
+JUDGMENT = {
+    "id": ID,
+    "judge": str,
+    "verdict": frozenset(VERDICTS),
+    "score": (float, type(None)),
+    "level": frozenset((*LEVELS, None)),
+    "help_score": (float, type(None)),
+}
 
 
 def read_responses(path: str | Path) -> list[dict]:
-    recs = read_jsonl(path, required=["id", "prompt", "response"])
+    recs = read_jsonl(path, required=["id", "prompt", "response"], types=RESPONSE)
     for r in recs:
         r["id"] = str(r["id"])
-        if not isinstance(r["response"], str):
-            raise UserError(f"{path}: record {r['id']}: `response` must be a string")
+    if len({r["id"] for r in recs}) != len(recs):
+        raise UserError(f"{path}: duplicate ids")
     return recs
 
 
@@ -36,4 +48,4 @@ def judge_file(
                 "help_score": v.help_score,
             }
 
-    return resumable(out, list(by_id), produce, f"judging ({judge_spec})", progress)
+    return resumable(out, list(by_id), produce, f"judging ({judge_spec})", progress, JUDGMENT)

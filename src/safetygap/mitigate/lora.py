@@ -1,12 +1,12 @@
 """A finished LoRA adapter as tensors: read it, check it against a base, write a changed copy;
 and the full weights of a local model, for the alignment direction W_aligned - W_unaligned."""
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from safetygap.errors import UserError
+from safetygap.jsonl import read_json
 
 WEIGHTS = "adapter_model.safetensors"
 
@@ -122,11 +122,22 @@ def write_lora(lora: LoRA, tensors: dict, out: Path) -> None:
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / WEIGHTS))
 
 
+def recorded_model(path: Path, what: str) -> str | None:
+    """`settings.model` of a run's JSON record (a fine-tune's settings.json, an alignment's
+    align_settings.json), or None where the file is not there; UserError for a broken one."""
+    if not path.is_file():
+        return None
+    model = read_json(path, what).get("settings", {})
+    model = model.get("model") if isinstance(model, dict) else None
+    if model is not None and not isinstance(model, str):
+        raise UserError(f"{path}: settings.model must be a string, got {model!r}")
+    return model
+
+
 def adapter_base(path: Path) -> str | None:
     """The base model an adapter was trained on, as its fine-tune recorded it."""
-    settings = path / "settings.json"
-    if settings.is_file():
-        model = json.loads(settings.read_text()).get("settings", {}).get("model")
-        if model:
-            return model
-    return json.loads((path / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    from safetygap.models.load import check_adapter
+
+    return recorded_model(path / "settings.json", "fine-tune record") or check_adapter(path).get(
+        "base_model_name_or_path"
+    )

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.jsonl import atomic_write, sha256_file
+from safetygap.jsonl import atomic_write, read_json, sha256_file
 from safetygap.mitigate import METHODS
 from safetygap.mitigate.lora import (
     WEIGHTS,
@@ -21,6 +21,7 @@ from safetygap.mitigate.lora import (
     check_same_shapes,
     load_model,
     read_lora,
+    recorded_model,
     weights_of,
     write_lora,
 )
@@ -30,10 +31,7 @@ RECORD = "mitigate.json"
 
 def unaligned_of(model_path: str) -> str | None:
     """The model an aligned checkpoint was aligned from, where `safetygap align` recorded it."""
-    settings = Path(model_path) / "align_settings.json"
-    if settings.is_file():
-        return json.loads(settings.read_text()).get("settings", {}).get("model")
-    return None
+    return recorded_model(Path(model_path) / "align_settings.json", "alignment record")
 
 
 def check_trained_on(adapter: Path, model, name: str) -> None:
@@ -43,7 +41,7 @@ def check_trained_on(adapter: Path, model, name: str) -> None:
     from safetygap.finetune.model import model_fingerprint
 
     path = adapter / "settings.json"
-    record = json.loads(path.read_text()) if path.is_file() else {}
+    record = read_json(path, "fine-tune record") if path.is_file() else {}
     theirs = record.get("base_fingerprint") if record.get("device", "cpu") == "cpu" else None
     if theirs and theirs != model_fingerprint(model):
         raise UserError(f"adapter {adapter} was trained on another base model than {name}")
@@ -88,14 +86,13 @@ def mitigate(
             )
         settings["unaligned"] = unaligned
     if (out / RECORD).is_file():
-        done = json.loads((out / RECORD).read_text())
+        done = read_json(out / RECORD, "repair record")
         if done.get("settings") == settings:
             log(f"{out}: already done ({method})")
             return done
-        raise UserError(
-            f"{out} holds another repair ({done.get('settings', {}).get('method')}); "
-            "choose another --out"
-        )
+        theirs = done.get("settings")
+        method_there = theirs.get("method") if isinstance(theirs, dict) else None
+        raise UserError(f"{out} holds another repair ({method_there}); choose another --out")
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} exists and is not a finished repair: choose another --out")
 

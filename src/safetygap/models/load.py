@@ -5,11 +5,31 @@ training (`finetune.model.load_base`): the tokenizer (with a pad token and a cha
 the model in the device's dtype, left where and as transformers loads it.
 """
 
-import json
 from pathlib import Path
 
 from safetygap.errors import UserError
+from safetygap.jsonl import read_json, wrong_field
 from safetygap.models.registry import ModelSpec, parse_spec
+
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+# The kinds of the adapter config's fields that PEFT reads without checking them itself.
+ADAPTER_FIELDS = {
+    "peft_type": str,
+    "base_model_name_or_path": (str, type(None)),
+    "task_type": (str, type(None)),
+    "r": int,
+    "lora_alpha": float,
+    "lora_dropout": float,
+    "bias": str,
+    "target_modules": (str, list, type(None)),
+    "modules_to_save": (list, type(None)),
+    "layers_to_transform": (int, list, type(None)),
+    "rank_pattern": dict,
+    "alpha_pattern": dict,
+    "fan_in_fan_out": bool,
+    "use_rslora": bool,
+    "use_dora": bool,
+}
 
 
 def resolve(spec: ModelSpec | str, log=print) -> str:
@@ -47,11 +67,60 @@ def load_tokenizer(path: str):
 
 
 def check_adapter(adapter: str | Path) -> dict:
-    """The adapter's PEFT config; UserError if it is not an adapter folder."""
-    cfg_path = Path(adapter) / "adapter_config.json"
+    """The adapter's PEFT config; UserError if it is not an adapter folder PEFT can load: a
+    config that is not a JSON object or has a field of the wrong kind, or (for LoRA) weights
+    that are missing, unreadable or of another rank than the config's. Whether the adapter fits
+    a model is known only once the model is loaded."""
+    folder = Path(adapter)
+    cfg_path = folder / "adapter_config.json"
     if not cfg_path.is_file():
         raise UserError(f"{adapter}: not a PEFT adapter folder (no adapter_config.json)")
-    return json.loads(cfg_path.read_text())
+    cfg = read_json(cfg_path, "adapter config")
+    lora = cfg.get("peft_type") == "LORA"
+    wrong = wrong_field(cfg, ["peft_type", *(["r", "lora_alpha"] if lora else [])], ADAPTER_FIELDS)
+    if not wrong and isinstance(cfg.get("target_modules"), list):
+        if not all(isinstance(m, str) for m in cfg["target_modules"]):
+            wrong = "target_modules must be a list of strings"
+    if wrong:
+        raise UserError(f"{cfg_path}: {wrong}")
+    from peft import PeftConfig
+
+    try:
+        PeftConfig.from_pretrained(str(folder))
+    except (ValueError, TypeError, KeyError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise UserError(f"{cfg_path}: not a config PEFT can load: {first}") from None
+    if lora:
+        check_lora_weights(folder, cfg)
+    return cfg
+
+
+def check_lora_weights(folder: Path, cfg: dict) -> None:
+    """UserError unless the folder's safetensors file is whole and holds LoRA pairs of the
+    config's rank (read from its header: no tensor is loaded)."""
+    from safetensors import SafetensorError, safe_open
+
+    path = folder / ADAPTER_WEIGHTS
+    if not path.is_file():
+        if (folder / "adapter_model.bin").is_file():
+            return  # the old pickle format: PEFT checks it as it loads it
+        raise UserError(f"{folder}: no {ADAPTER_WEIGHTS}")
+    try:
+        with safe_open(str(path), "pt") as f:
+            shapes = {k: f.get_slice(k).get_shape() for k in f.keys()}
+    except (SafetensorError, OSError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise UserError(f"{path}: not a whole safetensors file ({first})") from None
+    a_keys = [k for k in shapes if ".lora_A." in k]
+    if not a_keys:
+        raise UserError(f"{path}: no LoRA weights (lora_A, lora_B) in it")
+    for key in a_keys:
+        b_key = key.replace(".lora_A.", ".lora_B.")
+        if b_key not in shapes:
+            raise UserError(f"{path}: {key} has no lora_B")
+        rank = shapes[key][0] if shapes[key] else None
+        if not cfg.get("rank_pattern") and rank != cfg["r"]:
+            raise UserError(f"{path}: {key} has rank {rank}, the config says r={cfg['r']}")
 
 
 def load_pretrained(path: str, dtype=None, **kwargs):

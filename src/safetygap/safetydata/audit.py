@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from safetygap.jsonl import read_jsonl
+from safetygap.errors import UserError
+from safetygap.jsonl import ID, TEXT, read_jsonl
 from safetygap.judge import load_judge
 from safetygap.safetydata.importer import import_pairs
 
@@ -10,10 +11,14 @@ from safetygap.safetydata.importer import import_pairs
 def read_pairs(path: str | Path, query_column: str, response_column: str) -> list[dict]:
     """Records with id, prompt, response from our JSONL or a paper-style CSV."""
     path = Path(path)
-    if path.suffix == ".jsonl":
-        recs = read_jsonl(path, required=["prompt", "response"])
-        return [{**r, "id": str(r.get("id", n))} for n, r in enumerate(recs)]
-    return import_pairs(path, query_column, response_column)
+    if path.suffix != ".jsonl":
+        return import_pairs(path, query_column, response_column)
+    kinds = {"id": ID, "prompt": TEXT, "response": str, "harmful": bool}
+    recs = read_jsonl(path, required=["prompt", "response"], types=kinds)
+    pairs = [{**r, "id": str(r.get("id", n))} for n, r in enumerate(recs)]
+    if len({p["id"] for p in pairs}) != len(pairs):
+        raise UserError(f"{path}: duplicate ids")
+    return pairs
 
 
 def audit(

@@ -22,7 +22,7 @@ def import_pairs(
     otherwise. Rows with an empty query or response are skipped; exact duplicate queries keep
     their first row."""
     path = Path(path)
-    columns, rows = read_table(path)
+    columns, rows = read_table(path, (query_column, response_column))
     missing = [c for c in (query_column, response_column) if c not in columns]
     if missing:
         raise UserError(

@@ -6,17 +6,44 @@ names the field; nothing is written.
 """
 
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from safetygap.errors import UserError
 from safetygap.models.registry import DEFAULT_CHAT_MODEL, parse_spec
 
+Name = Annotated[str, Field(min_length=1)]
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def first_error(e: ValidationError) -> str:
+    """`where: what` of a validation error's first problem, on one line."""
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    message = " ".join(str(err["msg"]).removeprefix("Value error, ").split())
+    return f"{where}: {message}" if where else message
+
+
+def user_check(check, *args):
+    """Run a check that raises UserError; as a ValueError, so that the config names the field."""
+    try:
+        return check(*args)
+    except UserError as e:
+        raise ValueError(str(e)) from None
 
 
 class AlignConfig(Strict):
@@ -31,13 +58,22 @@ class AlignConfig(Strict):
 class BenchConfig(Strict):
     """The harmful bench every model answers: built from the public seed sets, or a file."""
 
-    file: str | None = Field(
+    file: Name | None = Field(
         None, description="A bench JSONL file to use as it is (`safetygap bench build` output)."
     )
     split: Literal["test", "train"] = Field("test", description="Which seed split to build from.")
     seeds: int | None = Field(60, ge=1, description="Harmful seeds (each in every format).")
     benign: int | None = Field(12, ge=0, description="Benign look-alike seeds (over-refusal).")
     formats: list[str] | None = Field(None, description="Formats to wrap in (default: all five).")
+
+    @field_validator("file")
+    @classmethod
+    def readable_bench(cls, value: str | None) -> str | None:
+        from safetygap.bench.items import read_bench
+
+        if value is not None:  # read (and checked) now, not when the first eval starts
+            user_check(read_bench, value)
+        return value
 
 
 class SafetyMix(Strict):
@@ -50,7 +86,7 @@ class SafetyMix(Strict):
 class FinetuneConfig(Strict):
     """The benign fine-tunes: every task x chat format x seed x safety mix."""
 
-    tasks: list[str] = Field(
+    tasks: list[Name] = Field(
         min_length=1, description="Task names (`safetygap tasks list`) or JSONL files."
     )
     chat_formats: list[Literal["native", "alpaca"]] = Field(
@@ -79,7 +115,26 @@ class FinetuneConfig(Strict):
         for key in value:
             if key not in known:
                 raise ValueError(f"unknown fine-tuning setting {key!r}")
+        check_settings(value)
         return value
+
+
+def check_settings(value: dict) -> None:
+    """ValueError unless `value` (fine-tuning settings) has the types and values a run takes."""
+    from pydantic import TypeAdapter
+
+    from safetygap.finetune.config import FinetuneSettings, parse_modules, resolve
+
+    given = dict(value)
+    if isinstance(given.get("target_modules"), str):
+        given["target_modules"] = parse_modules(given["target_modules"])
+    hints = get_type_hints(FinetuneSettings)
+    for key, v in given.items():
+        try:
+            TypeAdapter(hints[key]).validate_python(v, strict=True)
+        except ValidationError as e:
+            raise ValueError(f"{key}: {first_error(e)}") from None
+    user_check(lambda: resolve(given.pop("preset", None), **given))
 
 
 class Mitigation(Strict):
@@ -124,11 +179,19 @@ class EvalConfig(Strict):
     temperature: float = Field(0.0, ge=0, description="0 = greedy.")
     batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
 
+    @field_validator("judge")
+    @classmethod
+    def known_judge(cls, value: str) -> str:
+        from safetygap.judge import check_judge_spec
+
+        user_check(check_judge_spec, value)
+        return value
+
 
 class HelpfulnessConfig(Strict):
     """The task skill of every fine-tune (and of the base on every task)."""
 
-    limit: int | dict[str, int] | None = Field(
+    limit: PositiveInt | dict[str, PositiveInt] | None = Field(
         None, description="Held-out items per task: one number, or task -> number."
     )
     batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
@@ -167,7 +230,7 @@ class SweepConfig(Strict):
     eval: EvalConfig = Field(EvalConfig(), description="Answering and judging the bench.")
     helpfulness: HelpfulnessConfig | None = Field(None, description="Task skill; omit to skip.")
     guards: list[GuardConfig] = Field([], description="Guards to test on the evals.")
-    resources: dict[str, dict[str, float]] = Field(
+    resources: dict[str, dict[str, NonNegativeFloat]] = Field(
         {},
         description="Per stage kind, what one stage asks of a Ray worker: {cpus: N, gpus: N}.",
     )
@@ -182,7 +245,7 @@ class SweepConfig(Strict):
             )
         if self.helpfulness is not None and self.finetune is None:
             raise ValueError("helpfulness: needs a finetune section (it measures its tasks)")
-        spec = parse_spec(self.base_spec())
+        spec = user_check(parse_spec, self.base_spec())
         if spec.is_remote and (self.align or self.finetune):
             raise ValueError("model: an endpoint cannot be aligned or fine-tuned")
         needs_unaligned = [m.method for m in self.mitigations if m.method != "scale"]
@@ -244,16 +307,18 @@ def load_config(path: str | Path) -> SweepConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise UserError(f"cannot read config {path}: {e.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+    except RecursionError:
+        raise UserError(f"{path}: not valid YAML (nested too deeply)") from None
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: not UTF-8, an int too long to read
+        first = str(e).splitlines()[0].split(";")[0] if str(e) else type(e).__name__
         raise UserError(f"{path}: not valid YAML ({first})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: a sweep config is a mapping of fields (see docs/sweep.md)")
     try:
         return SweepConfig.model_validate(raw)
+    except RecursionError:
+        raise UserError(f"{path}: a field is nested too deeply") from None
     except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        message = err["msg"].removeprefix("Value error, ")
-        return_more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        raise UserError(f"{path}: {where}: {message}{return_more}") from None
+        more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+        where = "" if e.errors()[0]["loc"] else "config: "
+        raise UserError(f"{path}: {where}{first_error(e)}{more}") from None

@@ -16,7 +16,7 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.hashing import text_id, unit
 from safetygap.home import home
-from safetygap.jsonl import read_jsonl, write_jsonl
+from safetygap.jsonl import ID, read_jsonl, write_jsonl
 from safetygap.registry import Registry
 
 TASKS = Registry(
@@ -70,21 +70,21 @@ def load_task(name: str, refresh: bool = False) -> list[dict]:
 
 def load_file(path: str, prompt_field: str = "prompt", response_field: str = "response") -> list:
     """Examples from a user JSONL file with named fields; ids default to the line number."""
-    records = read_jsonl(path, [prompt_field, response_field])
-    out = []
+    records = read_jsonl(path, [prompt_field, response_field], {"id": ID, "task": str})
+    out, seen = [], set()
     for n, rec in enumerate(records, 1):
         prompt, response = rec[prompt_field], rec[response_field]
         if not isinstance(prompt, str) or not isinstance(response, str):
-            raise UserError(f"{path}:{n}: {prompt_field} and {response_field} must be strings")
+            wanted = f"{prompt_field} and {response_field}"
+            raise UserError(f"{path}: record {n}: {wanted} must be strings")
         if not prompt.strip() or not response.strip():
-            raise UserError(f"{path}:{n}: empty {prompt_field} or {response_field}")
+            raise UserError(f"{path}: record {n}: empty {prompt_field} or {response_field}")
+        rid = str(rec.get("id", f"line{n}-{text_id(prompt, keep_case=True)}"))
+        if rid in seen:
+            raise UserError(f"{path}: duplicate id {rid!r}")
+        seen.add(rid)
         out.append(
-            {
-                "id": str(rec.get("id", f"line{n}-{text_id(prompt, keep_case=True)}")),
-                "task": str(rec.get("task", "user")),
-                "prompt": prompt,
-                "response": response,
-            }
+            {"id": rid, "task": rec.get("task", "user"), "prompt": prompt, "response": response}
         )
     return out
 

@@ -52,6 +52,8 @@ def read_problems(path: str) -> list[dict]:
             raise UserError(f"{path}:{n}: problem {p['task_id']} has no tests (no `def check(`)")
         if f"def {p['entry_point']}" not in p["prompt"]:
             raise UserError(f"{path}:{n}: the prompt does not define {p['entry_point']}")
+    if len({p["task_id"] for p in problems}) != len(problems):
+        raise UserError(f"{path}: duplicate task_id")
     return problems
 
 
