@@ -56,7 +56,9 @@ def rows_of(out: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path, Pa
             link(ROOT / "runs" / "table" / "aligned", folder)
             continue
         mix = labels["safety_mix"]
-        name = f"+ {labels['task']}" + ("" if mix == "none" else f" + {mix}")
+        name = f"+ {labels['task']}" + (
+            "" if mix == "none" else f" + {' '.join(mix.rsplit('-', 1))}"
+        )
         tag = labels["task"] + ("" if mix == "none" else f"-{mix}")
         link(ROOT / "runs" / "table" / f"eval-{tag}", folder)
         link(

@@ -26,7 +26,11 @@ def main() -> None:
     print("\n| fault | injected | results lost | wrong verdicts | tracebacks | reproduce |")
     print("|---|---:|---:|---:|---:|---|")
     for fault, row in sorted(rows.items()):
-        tests = "<br>".join(f"`pytest {t}`" for t in row["tests"])
+        files: dict[str, list[str]] = {}
+        for test in row["tests"]:
+            file, name = test.split("::")
+            files.setdefault(file, []).append(name)
+        tests = "<br>".join(f"`pytest {f} -k '{' or '.join(n)}'`" for f, n in files.items())
         print(
             f"| {fault} | {row['injected']} | {row['lost']} | {row['wrong']} "
             f"| {row['tracebacks']} | {tests} |"
