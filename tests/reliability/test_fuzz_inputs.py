@@ -1031,8 +1031,10 @@ def test_line_separators_inside_strings_round_trip(tmp_path):
         "finetune: {tasks: [classification], settings: {lr: fast}}",
         "helpfulness: {limit: -3}\nfinetune: {tasks: [classification]}",
         "model: !!binary aGk=",
+        "l0: &l0 [x, x, x, x, x, x, x, x, x]\n"  # a billion laughs: 9**12 strings from 13 lines
+        + "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 13)),
     ],
-    ids=["deep", "huge int", "inf", "nan", "not a number", "negative", "binary model"],
+    ids=["deep", "huge int", "inf", "nan", "not a number", "negative", "binary model", "laughs"],
 )
 def test_sweep_configs_that_crashed_or_passed(capsys, tmp_path, text):
     """Configs that gave a traceback, or passed the check to fail later in a stage: exit 2

@@ -300,11 +300,18 @@ def preset_path(name: str | Path) -> Path:
     return path
 
 
+MAX_ALIASES = 100
+
+
 def load_config(path: str | Path) -> SweepConfig:
     """The checked config of a YAML file or preset; UserError naming the first bad field."""
     path = preset_path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text))
+        if aliases > MAX_ALIASES:  # a "billion laughs": a few lines that expand without end
+            raise UserError(f"{path}: {aliases} YAML aliases (*name); at most {MAX_ALIASES}")
+        raw = yaml.safe_load(text)
     except OSError as e:
         raise UserError(f"cannot read config {path}: {e.strerror}") from None
     except RecursionError:
