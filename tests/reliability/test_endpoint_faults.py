@@ -271,6 +271,14 @@ VERDICTS = {
 }
 
 
+def judge_inputs(folder, ids):
+    """A responses file for `judge_file`: item K asks "K request" (`by_request` reads the K)."""
+    path = folder / "responses.jsonl"
+    rows = [{"id": k, "prompt": f"{k} request", "response": "text"} for k in ids]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 def by_request(replies):
     """A reply function that answers by the first letter of the quoted request."""
     return lambda p: replies[p.split("[REQUEST]\n")[1][0]]
@@ -282,13 +290,7 @@ def test_the_judge_rides_out_every_fault_once(server, tmp_path, monkeypatch, tal
     monkeypatch.setenv("SAFETYGAP_HTTP_BACKOFF", "0.01")
     server.reply = by_request(VERDICTS)
     server.faults = ["slow", "500", ("429", "0.05"), "truncate", "cut", ("shape", [])]
-    responses, out = tmp_path / "responses.jsonl", tmp_path / "judgments.jsonl"
-    responses.write_text(
-        "".join(
-            json.dumps({"id": k, "prompt": f"{k} request", "response": "text"}) + "\n"
-            for k in VERDICTS
-        )
-    )
+    responses, out = judge_inputs(tmp_path, VERDICTS), tmp_path / "judgments.jsonl"
     judge_file(f"llm:openai:judge@{server.url}", responses, out, progress=False)
     got = {r["id"]: r["verdict"] for r in map(json.loads, out.read_text().splitlines())}
     expected = {k: parse_rubric(v) for k, v in VERDICTS.items()}
@@ -335,12 +337,7 @@ GARBAGE = {
 def test_garbage_verdicts_are_unparsed_and_kept_out_of_the_rates(server, tmp_path, tally):
     server.reply = by_request({**VERDICTS, **GARBAGE})
     ids = [*VERDICTS, *GARBAGE]
-    responses, out = tmp_path / "responses.jsonl", tmp_path / "judgments.jsonl"
-    responses.write_text(
-        "".join(
-            json.dumps({"id": k, "prompt": f"{k} request", "response": "text"}) + "\n" for k in ids
-        )
-    )
+    responses, out = judge_inputs(tmp_path, ids), tmp_path / "judgments.jsonl"
     judge_file(f"llm:openai:judge@{server.url}", responses, out, progress=False)
     got = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     wrong = sum(got[k]["verdict"] != "unparsed" for k in GARBAGE)
@@ -368,13 +365,7 @@ SR_GARBAGE = {
 
 def test_garbage_strongreject_replies_are_unparsed_with_no_level(server, tmp_path, tally):
     server.reply = by_request(SR_GARBAGE)
-    responses, out = tmp_path / "responses.jsonl", tmp_path / "judgments.jsonl"
-    responses.write_text(
-        "".join(
-            json.dumps({"id": k, "prompt": f"{k} request", "response": "text"}) + "\n"
-            for k in SR_GARBAGE
-        )
-    )
+    responses, out = judge_inputs(tmp_path, SR_GARBAGE), tmp_path / "judgments.jsonl"
     judge_file(f"strongreject:openai:judge@{server.url}", responses, out, progress=False)
     got = [json.loads(x) for x in out.read_text().splitlines()]
     wrong = sum(r["verdict"] != "unparsed" or r["level"] is not None for r in got)

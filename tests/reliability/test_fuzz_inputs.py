@@ -77,6 +77,22 @@ def raw_field(record: dict, key: str, token: str) -> str:
     return json.dumps({**record, key: HOLE}).replace(json.dumps(HOLE), token)
 
 
+BYTE_DAMAGE = ["garbage", "empty", "not utf-8", "truncated"]
+
+
+def damaged(draw, data: bytes, kind: str, empties: list[bytes]) -> bytes:
+    """`data` broken at the byte level, as any text file can be: random bytes, empty (or
+    nearly), an invalid UTF-8 sequence inserted, or cut short."""
+    if kind == "garbage":
+        return draw(st.binary(max_size=300))
+    if kind == "empty":
+        return draw(st.sampled_from(empties))
+    if kind == "not utf-8":
+        at = draw(st.integers(0, len(data)))
+        return data[:at] + draw(st.sampled_from(BAD_UTF8)) + data[at:]
+    return data[: draw(st.integers(1, len(data) - 1))]
+
+
 @st.composite
 def malformed_jsonl(draw, records: list[dict], values=BAD_VALUES, fields=None) -> bytes:
     """A JSONL file made of `records`, broken in one way."""
@@ -85,10 +101,7 @@ def malformed_jsonl(draw, records: list[dict], values=BAD_VALUES, fields=None) -
     kind = draw(
         st.sampled_from(
             [
-                "garbage",
-                "empty",
-                "not utf-8",
-                "truncated",
+                *BYTE_DAMAGE,
                 "not an object",
                 "field value",
                 "field missing",
@@ -97,15 +110,8 @@ def malformed_jsonl(draw, records: list[dict], values=BAD_VALUES, fields=None) -
             ]
         )
     )
-    if kind == "garbage":
-        return draw(st.binary(max_size=300))
-    if kind == "empty":
-        return draw(st.sampled_from([b"", b"\n", b" \n\n\t\n", b"\xef\xbb\xbf"]))
-    if kind == "not utf-8":
-        at = draw(st.integers(0, len(data)))
-        return data[:at] + draw(st.sampled_from(BAD_UTF8)) + data[at:]
-    if kind == "truncated":
-        return data[: draw(st.integers(1, len(data) - 1))]
+    if kind in BYTE_DAMAGE:
+        return damaged(draw, data, kind, [b"", b"\n", b" \n\n\t\n", b"\xef\xbb\xbf"])
     n = draw(st.integers(0, len(lines) - 1))
     if kind == "not an object":
         lines[n] = draw(st.sampled_from(NOT_OBJECTS))
@@ -137,10 +143,7 @@ def malformed_csv(draw, header: list[str], rows: list[list[str]]) -> bytes:
     kind = draw(
         st.sampled_from(
             [
-                "garbage",
-                "empty",
-                "not utf-8",
-                "truncated",
+                *BYTE_DAMAGE,
                 "wrong header",
                 "header only",
                 "stray quote",
@@ -151,15 +154,8 @@ def malformed_csv(draw, header: list[str], rows: list[list[str]]) -> bytes:
             ]
         )
     )
-    if kind == "garbage":
-        return draw(st.binary(max_size=300))
-    if kind == "empty":
-        return draw(st.sampled_from([b"", b"\n", b"\r\n\r\n", b"\xef\xbb\xbf"]))
-    if kind == "not utf-8":
-        at = draw(st.integers(0, len(data)))
-        return data[:at] + draw(st.sampled_from(BAD_UTF8)) + data[at:]
-    if kind == "truncated":
-        return data[: draw(st.integers(1, len(data) - 1))]
+    if kind in BYTE_DAMAGE:
+        return damaged(draw, data, kind, [b"", b"\n", b"\r\n\r\n", b"\xef\xbb\xbf"])
     if kind == "wrong header":
         names = st.text(alphabet="abcxyz_ PROMPT", min_size=0, max_size=8)
         return csv_bytes(draw(st.lists(names, max_size=4)), rows)
