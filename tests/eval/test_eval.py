@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import make_tiny_llama, run_cli
 
 
 def write_bench(path):
@@ -76,6 +76,35 @@ def test_eval_writes_responses_judgments_metrics_and_resumes(tiny_dir, bench, tm
     code, _, err = run_cli(args[:1] + ["--system-prompt", "on"] + args[1:], capsys)
     assert code == 2 and "other settings (system_prompt)" in err
     assert (out / "responses.jsonl").stat().st_mtime_ns == before
+
+
+def lora_adapter(model_dir, out):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"])).save_pretrained(out)
+    return out
+
+
+def test_a_run_failing_before_its_first_answer_can_be_redone_in_place(
+    tiny_dir, bench, tmp_path, capsys
+):
+    # An adapter from another base fails once the model is loaded, after the run folder was
+    # claimed; the same --out then takes the right adapter instead of refusing it.
+    other = make_tiny_llama(tmp_path / "other", tiny_dir, hidden=64)
+    wrong, right = lora_adapter(other, tmp_path / "wrong"), lora_adapter(tiny_dir, tmp_path / "ok")
+    out = tmp_path / "run"
+    args = ["eval", "--model", tiny_dir, "--bench", bench, "--judge", "keyword", "--out", out]
+    args += ["--max-new-tokens", 2]
+    code, _, err = run_cli([*args, "--adapter", wrong], capsys)
+    assert code == 2 and "does not fit" in err and not (out / "metrics.json").exists()
+    code, _, err = run_cli([*args, "--adapter", right], capsys)
+    assert code == 0, err
+    assert json.loads((out / "settings.json").read_text())["adapter"] == str(right)
+    # Once answers exist, the folder belongs to its run.
+    code, _, err = run_cli([*args, "--adapter", wrong], capsys)
+    assert code == 2 and "other settings (adapter)" in err
 
 
 def test_compare_two_runs(tiny_dir, bench, tmp_path, capsys):

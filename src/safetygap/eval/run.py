@@ -49,7 +49,9 @@ def evaluate(
     if adapter:
         check_adapter(adapter)
     # the same responses judged by another judge (or head): judge them again
-    if claim_run(out, settings, ignore={"bench"}, redo={"judge", "judge_sha256"}):
+    if claim_run(
+        out, settings, ignore={"bench"}, redo={"judge", "judge_sha256"}, inputs={"bench.jsonl"}
+    ):
         (out / "judgments.jsonl").unlink(missing_ok=True)
         (out / "judgments.jsonl.partial").unlink(missing_ok=True)
     write_jsonl(out / "bench.jsonl", items)
