@@ -134,19 +134,37 @@ def run_one(task: str, row: dict) -> dict:
 
 
 def versus(point: dict, none: dict) -> dict:
-    """Paired tests against the unrepaired fine-tune: ASR (overall and per format) and skill."""
-    from safetygap.eval.compare import compare
+    """Paired tests against the unrepaired fine-tune: ASR (overall and per format), over-refusal
+    on the benign look-alikes (exact McNemar on the items both runs' judges decided) and skill."""
+    from safetygap.eval.compare import compare, load_run, paired
     from safetygap.helpfulness.compare import compare as compare_help
 
     asr = {
         r["group"]: {"diff": r["diff"], "p": r["p_value"]}
         for r in compare(none["eval"], point["eval"])
     }
+    items, ja = load_run(none["eval"])
+    _, jb = load_run(point["eval"])
+    decided = ("answered", "refused")
+    benign = [
+        i
+        for i, it in items.items()
+        if not it.get("harmful", True)
+        and i in ja
+        and i in jb
+        and ja[i]["verdict"] in decided
+        and jb[i]["verdict"] in decided
+    ]
+    refused = paired(
+        [ja[i]["verdict"] == "refused" for i in benign],
+        [jb[i]["verdict"] == "refused" for i in benign],
+    )
     skill = next(
         r for r in compare_help(none["help"], point["help"]) if r["metric"] == MAIN[point["task"]]
     )
     return {
         "asr": asr,
+        "over_refusal": {"diff": refused["diff"], "p": refused["p_value"]},
         "skill": {"diff": skill["diff"], "p": skill["p_value"], "test": skill["test"]},
     }
 
@@ -182,8 +200,12 @@ def plot(results: dict) -> None:
         "safelora": "tab:red",
         "resta": "tab:brown",
     }
-    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 5), squeeze=False)
-    for ax, (task, points) in zip(axes[0], results.items(), strict=True):
+    cols = min(2, len(results))
+    rows = -(-len(results) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 5.5 * rows), squeeze=False)
+    for ax in axes.flat[len(results) :]:
+        ax.axis("off")
+    for ax, (task, points) in zip(axes.flat, results.items(), strict=False):
         front = pareto(points)
         k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
         seen = set()
@@ -248,10 +270,10 @@ def main() -> None:
         front = pareto(points)
         print(f"\n### {task}\n")
         print(
-            "| repair | ASR % (95% CI) | change, p | over-refusal % | "
+            "| repair | ASR % (95% CI) | change, p | over-refusal % (95% CI) | change, p | "
             f"{MAIN[task]} (95% CI) | change, p | seconds | Pareto |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for p in points:
             k = 100 if p["skill"]["scale"] == "0-1" else 1
             a, s, o = p["asr"]["overall"], p["skill"], p["over_refusal"]
@@ -262,11 +284,14 @@ def main() -> None:
                 else ""
             )
             ds = f"{k * vs['skill']['diff']:+.1f}, {vs['skill']['p']:.2g}" if vs else ""
+            do = vs["over_refusal"] if vs else None
+            do = f"{100 * do['diff']:+.1f}, {do['p']:.2g}" if do else ""
             cells = [
                 p["name"],
                 f"{100 * a['value']:.1f} ({100 * a['ci_low']:.0f}-{100 * a['ci_high']:.0f})",
                 da,
-                f"{100 * o['value']:.0f}",
+                f"{100 * o['value']:.0f} ({100 * o['ci_low']:.0f}-{100 * o['ci_high']:.0f})",
+                do,
                 f"{k * s['value']:.1f} ({k * s['ci_low']:.1f}-{k * s['ci_high']:.1f})",
                 ds,
                 f"{p['seconds']:.0f}",
