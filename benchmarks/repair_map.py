@@ -185,6 +185,29 @@ def pareto(points: list[dict]) -> set[str]:
     return front
 
 
+def best(points: list[dict]) -> dict | None:
+    """The repair with the largest significant ASR cut (paired p < 0.05) whose skill is not
+    significantly lower and whose over-refusal is not significantly higher; ties: the cheaper."""
+
+    def worse(change: dict, sign: int) -> bool:
+        return sign * change["diff"] > 0 and change["p"] < 0.05
+
+    fine = [
+        p
+        for p in points[1:]
+        if worse(p["versus_none"]["asr"]["overall"], -1)
+        and not worse(p["versus_none"]["skill"], -1)
+        and not worse(p["versus_none"]["over_refusal"], 1)
+    ]
+    return min(
+        fine, key=lambda p: (p["versus_none"]["asr"]["overall"]["diff"], p["seconds"]), default=None
+    )
+
+
+def change(vs: dict, k: float) -> str:
+    return f"{k * vs['diff']:+.1f} (p={vs['p']:.2g})"
+
+
 def plot(results: dict) -> None:
     import matplotlib
 
@@ -311,6 +334,29 @@ def main() -> None:
                     cell += f" ({100 * vs['diff']:+.0f}{'*' if vs['p'] < 0.05 else ''})"
                 cells.append(cell)
             print(f"| {p['name']} | " + " | ".join(cells) + " |")
+    print(
+        "\n### best repair per task (largest significant ASR cut, skill and over-refusal not "
+        "significantly worse), and the paper's cure\n"
+    )
+    print(
+        "| task | best repair | ASR change | skill change | over-refusal change | seconds | "
+        "multitask 30%: ASR, skill, over-refusal |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for task, points in results.items():
+        k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
+        cure = next(p for p in points if p["name"] == "multitask 30%")["versus_none"]
+        b = best(points)
+        picked = (
+            [b["name"], change(b["versus_none"]["asr"]["overall"], 100)]
+            + [change(b["versus_none"]["skill"], k), change(b["versus_none"]["over_refusal"], 100)]
+            + [f"{b['seconds']:.0f}"]
+            if b
+            else ["none qualifies", "", "", "", ""]
+        )
+        cured = [change(cure["asr"]["overall"], 100), change(cure["skill"], k)]
+        cured.append(change(cure["over_refusal"], 100))
+        print(f"| {task} | " + " | ".join(picked) + " | " + ", ".join(cured) + " |")
     print(f"\nwrote {RUNS / 'map.json'} and {PLOT}")
 
 
