@@ -74,7 +74,7 @@ def test_templates():
 
 
 @pytest.mark.slow
-def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_file):
+def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_file, monkeypatch):
     from transformers import TrainerCallback
 
     s = settings(tiny_dir, task_file, safety_mix=str(task_file), safety_ratio=0.2)
@@ -117,6 +117,12 @@ def test_run_is_deterministic_and_resumes_after_a_kill(tmp_path, tiny_dir, task_
     assert any("already finished" in x for x in lines)
     with pytest.raises(UserError, match="other settings"):
         finetune(settings(tiny_dir, task_file, seed=5), tmp_path / "c", **QUIET)
+    # The base named by a relative path is the same model as by its absolute one.
+    monkeypatch.chdir(tiny_dir.parent)
+    relative = settings(tiny_dir.name, task_file, safety_mix=str(task_file), safety_ratio=0.2)
+    lines = []
+    finetune(relative, tmp_path / "c", log=lines.append)
+    assert any("already finished" in x for x in lines)
 
 
 @pytest.mark.slow

@@ -86,11 +86,25 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         if "template" in settings:  # written before `template` was renamed `chat_format`
             settings["chat_format"] = settings.pop("template")
         settings.setdefault("quantize", "none")  # written before --quantize existed
+        if same_local_model(done, identity["settings"]["model"]):
+            settings["model"] = identity["settings"]["model"]
         if {"settings": settings, "adapter": done.get("start_adapter")} == identity:
             log(f"{out}: already finished with these settings")
             return out
         raise UserError(f"{out} holds a finished run with other settings: choose another --out")
     raise UserError(f"{out} exists and is not a finished run: remove it or choose another --out")
+
+
+def same_local_model(done: dict, spec: str) -> bool:
+    """Whether `spec` names the local folder a finished run trained (`runs/aligned` and its
+    absolute path are the same model)."""
+    from safetygap.models.registry import parse_spec
+
+    try:
+        new = parse_spec(spec)
+    except UserError:
+        return False
+    return new.kind == "local" and new.name == done.get("model_path")
 
 
 def work_folder(out: Path, identity: dict, log=print) -> Path:
