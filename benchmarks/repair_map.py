@@ -136,29 +136,14 @@ def run_one(task: str, row: dict) -> dict:
 def versus(point: dict, none: dict) -> dict:
     """Paired tests against the unrepaired fine-tune: ASR (overall and per format), over-refusal
     on the benign look-alikes (exact McNemar on the items both runs' judges decided) and skill."""
-    from safetygap.eval.compare import compare, load_run, paired
+    from safetygap.eval.compare import compare, over_refusal
     from safetygap.helpfulness.compare import compare as compare_help
 
     asr = {
         r["group"]: {"diff": r["diff"], "p": r["p_value"]}
         for r in compare(none["eval"], point["eval"])
     }
-    items, ja = load_run(none["eval"])
-    _, jb = load_run(point["eval"])
-    decided = ("answered", "refused")
-    benign = [
-        i
-        for i, it in items.items()
-        if not it.get("harmful", True)
-        and i in ja
-        and i in jb
-        and ja[i]["verdict"] in decided
-        and jb[i]["verdict"] in decided
-    ]
-    refused = paired(
-        [ja[i]["verdict"] == "refused" for i in benign],
-        [jb[i]["verdict"] == "refused" for i in benign],
-    )
+    refused = over_refusal(none["eval"], point["eval"])
     skill = next(
         r for r in compare_help(none["help"], point["help"]) if r["metric"] == MAIN[point["task"]]
     )

@@ -154,12 +154,18 @@ def test_eval_bad_judge_writes_nothing(bench, tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
-def write_run(folder, verdicts, levels):
+def write_run(folder, verdicts, levels, benign=()):
+    """An eval run folder: harmful items b0.. with these verdicts and levels, then benign ones."""
     folder.mkdir()
     items = [
         {"id": f"b{i}", "format": "code" if i % 2 else "plain", "harmful": True, "prompt": "p"}
         for i in range(len(verdicts))
     ]
+    items += [
+        {"id": f"b{len(items) + i}", "format": "plain", "harmful": False, "prompt": "p"}
+        for i in range(len(benign))
+    ]
+    verdicts, levels = [*verdicts, *benign], [*levels, *[None] * len(benign)]
     (folder / "bench.jsonl").write_text("".join(json.dumps(it) + "\n" for it in items))
     (folder / "judgments.jsonl").write_text(
         "".join(
@@ -187,6 +193,22 @@ def test_compare_harm_asr_where_both_runs_have_levels(tmp_path, capsys):
     )
     assert code == 0 and "harm ASR: not compared" in stdout
     assert json.loads((tmp_path / "ac.json").read_text())[0]["harm"] is None
+    assert "over-refusal" not in stdout  # no benign items
+
+
+def test_compare_over_refusal_on_the_benign_items_both_runs_decided(tmp_path, capsys):
+    from safetygap.eval.compare import over_refusal
+
+    ans, ref = "answered", "refused"
+    harmful = [ans, ans]
+    write_run(tmp_path / "a", harmful, [None] * 2, benign=[ans, ans, ans, ref, "unparsed"])
+    write_run(tmp_path / "b", harmful, [None] * 2, benign=[ref, ref, ans, ans, ref])
+    o = over_refusal(tmp_path / "a", tmp_path / "b")
+    assert o["n"] == 4  # the unparsed verdict leaves its pair out
+    assert (o["a"], o["b"], o["only_a"], o["only_b"]) == (0.25, 0.5, 1, 2)
+    assert o["p_value"] == 1.0
+    code, stdout, _ = run_cli(["compare", tmp_path / "a", tmp_path / "b"], capsys)
+    assert code == 0 and "over-refusal on 4 benign look-alikes" in stdout and "+25.0 pt" in stdout
 
 
 def test_a_changed_classifier_head_is_judged_again(tiny_dir, bench, tmp_path, capsys):

@@ -91,9 +91,10 @@ def eval_command(
 
 
 def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
-    """Per-format ASR (and harm ASR) difference between two eval runs on their shared items,
-    exact McNemar test (`safetygap compare` on eval runs)."""
-    from safetygap.eval.compare import compare
+    """Per-format ASR (and harm ASR) difference between two eval runs on their shared items, and
+    over-refusal on their benign look-alikes, exact McNemar test (`safetygap compare` on eval
+    runs). `--out` holds the ASR rows."""
+    from safetygap.eval.compare import compare, over_refusal
     from safetygap.jsonl import atomic_write
 
     rows = compare(run_a, run_b)
@@ -125,6 +126,14 @@ def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
     Console().print(table)
     if not harm:
         print("harm ASR: not compared (a judge of these runs gives no three-way level)")
+    benign = over_refusal(run_a, run_b)
+    if benign:
+        print(
+            f"over-refusal on {benign['n']} benign look-alikes: A {_pct(benign['a'])}, "
+            f"B {_pct(benign['b'])}, B - A {100 * benign['diff']:+.1f} pt, "
+            f"only A {benign['only_a']}, only B {benign['only_b']}, "
+            f"McNemar p {benign['p_value']:.3g}"
+        )
     if out:
         with atomic_write(out) as f:
             json.dump(rows, f, indent=1)

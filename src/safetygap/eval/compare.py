@@ -1,5 +1,6 @@
 """Paired comparison of two eval runs on their shared harmful items (exact McNemar test), for ASR
-and, where both runs' judges give a three-way level, for harm ASR (share `helped`)."""
+and, where both runs' judges give a three-way level, for harm ASR (share `helped`); and on their
+shared benign look-alikes, for over-refusal."""
 
 from collections import defaultdict
 from pathlib import Path
@@ -38,21 +39,40 @@ def paired(a: list[bool], b: list[bool]) -> dict:
     }
 
 
+def decided(items: dict, ja: dict, jb: dict, harmful: bool) -> list[str]:
+    """Ids of the harmful (or benign) items both runs' judges decided (answered or refused)."""
+    judged = ("answered", "refused")
+    return [
+        i
+        for i in items
+        if items[i].get("harmful", True) == harmful
+        and i in ja
+        and i in jb
+        and ja[i]["verdict"] in judged
+        and jb[i]["verdict"] in judged
+    ]
+
+
+def over_refusal(run_a: str | Path, run_b: str | Path) -> dict | None:
+    """Over-refusal (share of benign look-alikes refused) in A and B on the items both decided,
+    with `n` and the McNemar test of `paired`; None when the bench has no benign items."""
+    items, ja = load_run(run_a)
+    _, jb = load_run(run_b)
+    ids = decided(items, ja, jb, harmful=False)
+    if not ids:
+        return None
+    refused = paired(
+        [ja[i]["verdict"] == "refused" for i in ids], [jb[i]["verdict"] == "refused" for i in ids]
+    )
+    return {"n": len(ids), **refused}
+
+
 def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
     """Rows (overall first, then by format): n, ASR in A and B, difference, b, c, p-value; and
     the same for harm ASR (`harm`) where both runs have three-way levels, else `harm` None."""
     items_a, ja = load_run(run_a)
     _, jb = load_run(run_b)
-    judged = ("answered", "refused")
-    shared = [
-        i
-        for i in items_a
-        if i in jb
-        and items_a[i].get("harmful", True)
-        and i in ja
-        and ja[i]["verdict"] in judged
-        and jb[i]["verdict"] in judged
-    ]
+    shared = decided(items_a, ja, jb, harmful=True)
     if not shared:
         raise UserError(f"{run_a} and {run_b} share no judged harmful items")
     levels = all(ja[i].get("level") and jb[i].get("level") for i in shared)
