@@ -85,6 +85,7 @@ def test_rate_shape():
         (28, 0, "7.45e-09", ".3g"),
         (26, 0, "2.98e-08", ".3g"),
         (17, 0, "1.53e-05", ".3g"),
+        (0, 13, "0.000244", ".3g"),  # its over-refusal line: 1.7% -> 23.3% of 60
         # README, paper table (60 paired items): a change of d points with no discordant pair
         # the other way is (0, 60 * d / 100), e.g. +23 -> (0, 14).
         (0, 14, "0.00012", ".2g"),
