@@ -190,7 +190,15 @@ def best(points: list[dict]) -> dict | None:
     )
 
 
-def change(vs: dict, k: float) -> str:
+def percent(skill: dict) -> int:
+    """What a skill metric is multiplied by for the tables: 100 for a 0-1 share, else 1."""
+    return 100 if skill["scale"] == "0-1" else 1
+
+
+def change(vs: dict, k: float, brief: bool = False) -> str:
+    """A paired change (times k) and its p-value: `-8.0 (p=8.4e-06)`, or `-8.0, 8.4e-06`."""
+    if brief:
+        return f"{k * vs['diff']:+.1f}, {vs['p']:.2g}"
     return f"{k * vs['diff']:+.1f} (p={vs['p']:.2g})"
 
 
@@ -216,7 +224,7 @@ def plot(results: dict) -> None:
         ax.axis("off")
     for ax, (task, points) in zip(axes.flat, results.items(), strict=False):
         front = pareto(points)
-        k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
+        k = percent(points[0]["skill"])
         seen = set()
         for p in points:
             x, y = k * p["skill"]["value"], 100 * p["asr"]["overall"]["value"]
@@ -284,17 +292,12 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|---|---|")
         for p in points:
-            k = 100 if p["skill"]["scale"] == "0-1" else 1
+            k = percent(p["skill"])
             a, s, o = p["asr"]["overall"], p["skill"], p["over_refusal"]
             vs = p.get("versus_none")
-            da = (
-                f"{100 * vs['asr']['overall']['diff']:+.1f}, {vs['asr']['overall']['p']:.2g}"
-                if vs
-                else ""
-            )
-            ds = f"{k * vs['skill']['diff']:+.1f}, {vs['skill']['p']:.2g}" if vs else ""
-            do = vs["over_refusal"] if vs else None
-            do = f"{100 * do['diff']:+.1f}, {do['p']:.2g}" if do else ""
+            da = change(vs["asr"]["overall"], 100, brief=True) if vs else ""
+            ds = change(vs["skill"], k, brief=True) if vs else ""
+            do = change(vs["over_refusal"], 100, brief=True) if vs else ""
             cells = [
                 p["name"],
                 f"{100 * a['value']:.1f} ({100 * a['ci_low']:.0f}-{100 * a['ci_high']:.0f})",
@@ -330,7 +333,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for task, points in results.items():
-        k = 100 if points[0]["skill"]["scale"] == "0-1" else 1
+        k = percent(points[0]["skill"])
         cure = next(p for p in points if p["name"] == "multitask 30%")["versus_none"]
         b = best(points)
         picked = (
