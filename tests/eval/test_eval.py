@@ -225,3 +225,16 @@ def test_a_changed_classifier_head_is_judged_again(tiny_dir, bench, tmp_path, ca
         assert code == 0
         verdicts.append({j["verdict"] for j in read(tmp_path / "run" / "judgments.jsonl")})
     assert verdicts == [{"answered"}, {"refused"}]
+
+
+def test_piped_tables_keep_every_cell_whole(tmp_path, capsys, monkeypatch):
+    """Piped output (not a terminal) at rich's default 80 columns: no cell is cut to `…`."""
+    monkeypatch.setenv("COLUMNS", "80")
+    ans, ref = "answered", "refused"
+    a, b = tmp_path / ("run-of-the-base-model-" * 3), tmp_path / ("run-of-the-fine-tune-" * 3)
+    write_run(a, [ref, ref, ans, ans], ["refused", "refused", "complied", "helped"])
+    write_run(b, [ans, ans, ans, ans], ["helped", "complied", "helped", "helped"])
+    code, stdout, _ = run_cli(["compare", a, b], capsys)
+    assert code == 0 and "…" not in stdout
+    overall = next(line for line in stdout.splitlines() if "overall" in line)
+    assert "50.0%" in overall and "100.0%" in overall and "+50.0 pt" in overall

@@ -155,18 +155,16 @@ def build(
 @app.command("stats")
 def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=False)) -> None:
     """Print the bench's composition: items by format, category, source and template."""
-    from rich.console import Console
     from rich.table import Table
 
     from safetygap.bench.build import composition
     from safetygap.bench.items import read_bench
+    from safetygap.tables import print_table
 
     records = read_bench(file, required=("category", "source", "harmful"))
     for r in records:
         r.setdefault("template", "?")
     comp = composition(records)
-    console = Console()
-
     table = Table(title=f"{file}: {comp['n_items']} items")
     table.add_column("format")
     table.add_column("harmful", justify="right")
@@ -174,7 +172,7 @@ def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=
     for fmt, c in comp["by_format"].items():
         table.add_row(fmt, str(c["harmful"]), str(c["benign"]))
     table.add_row("total", str(comp["n_harmful"]), str(comp["n_benign"]), style="bold")
-    console.print(table)
+    print_table(table)
 
     formats = list(comp["by_format"])
     table = Table(title="items by category and format")
@@ -187,14 +185,14 @@ def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=
             sum(1 for r in records if r["category"] == cat and r["format"] == f) for f in formats
         ]
         table.add_row(cat, *map(str, per), str(n))
-    console.print(table)
+    print_table(table)
 
     table = Table(title="items by source")
     table.add_column("source")
     table.add_column("items", justify="right")
     for src, n in comp["by_source"].items():
         table.add_row(src, str(n))
-    console.print(table)
+    print_table(table)
 
     table = Table(title="items by template")
     table.add_column("format")
@@ -204,4 +202,4 @@ def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=
     for fmt, template in pairs:
         n = sum(1 for r in records if r["format"] == fmt and r["template"] == template)
         table.add_row(fmt, template, str(n))
-    console.print(table)
+    print_table(table)

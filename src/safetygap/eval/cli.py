@@ -3,12 +3,12 @@
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from safetygap.generate.base import SYSTEM_PROMPT_HELP
 from safetygap.judge import JUDGE_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
+from safetygap.tables import print_table
 
 
 def _pct(x):
@@ -36,7 +36,7 @@ def print_metrics(m: dict) -> None:
     o = m["over_refusal"]["overall"]
     table.add_row("over-refusal (benign)", _cell(o), *([""] if harm else []), str(o["n"]))
     table.add_row("unparsed verdicts", str(m["unparsed"]["total"]), *([""] if harm else []), "")
-    Console().print(table)
+    print_table(table)
     if not harm:
         print("harm ASR: not measured (this judge gives no three-way level)")
 
@@ -123,7 +123,7 @@ def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
                 f"{h['p_value']:.3g}",
             ]
         table.add_row(*cells)
-    Console().print(table)
+    print_table(table)
     if not harm:
         print("harm ASR: not compared (a judge of these runs gives no three-way level)")
     benign = over_refusal(run_a, run_b)
@@ -240,6 +240,6 @@ def check_command(
                 f"{r['p_value']:.3g}",
                 "FAILED" if r["failed"] else "ok",
             )
-        Console().print(table)
+        print_table(table)
         print(_gate_line(report))
     return 0 if report["passed"] else 1

@@ -1,10 +1,10 @@
 """`safetygap guard`."""
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from safetygap.guard import GUARD_HELP
+from safetygap.tables import print_table
 
 
 def _pct(r: dict | None) -> str:
@@ -38,16 +38,15 @@ def print_report(report: dict) -> None:
         if with_run:
             row += [_pct(pick(report["run_asr"], fmt)), _pct(pick(report["residual_asr"], fmt))]
         t.add_row(*row)
-    console = Console()
-    console.print(t)
+    print_table(t)
     lat = report["latency_ms"]
     if lat["n"]:
-        console.print(
+        print(
             f"latency per request: median {lat['median']:.1f} ms, p95 {lat['p95']:.1f} ms "
             f"(batch 1, n={lat['n']}); throughput {report['items_per_s']} items/s (batched)"
         )
     if report["unparsed"]["total"]:
-        console.print(f"unparsed guard replies: {report['unparsed']['total']} (left out of rates)")
+        print(f"unparsed guard replies: {report['unparsed']['total']} (left out of rates)")
 
 
 def guard_command(

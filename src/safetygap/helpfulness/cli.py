@@ -1,11 +1,11 @@
 """`safetygap helpfulness`, and the helpfulness half of `safetygap compare`."""
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from safetygap.generate.base import SYSTEM_PROMPT_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
+from safetygap.tables import print_table
 
 KIND_HELP = "A task file's kind: summarization, translation, code or classification."
 
@@ -32,7 +32,7 @@ def print_report(report: dict) -> None:
             str(o["n"]),
             "wilson",
         )
-    Console().print(t)
+    print_table(t)
 
 
 def helpfulness_command(
@@ -128,7 +128,7 @@ def print_comparison(rows: list[dict], run_a: str, run_b: str) -> None:
             f"{r['p_value']:.3g}",
             r["test"],
         )
-    Console().print(t)
+    print_table(t)
 
 
 def compare_command(

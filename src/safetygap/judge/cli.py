@@ -3,10 +3,10 @@
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from safetygap.judge import JUDGE_HELP
+from safetygap.tables import print_table
 
 app = typer.Typer(
     help="Judges: judge responses, train the classifier head, measure agreement.",
@@ -72,7 +72,6 @@ def agree_command(
 
     names = split_names(judges)
     report = agree(run, names, gold)
-    console = Console()
     for p in report["pairs"]:
         t = Table(
             f"{p['a']} \\ {p['b']}",
@@ -81,13 +80,13 @@ def agree_command(
         )
         for x in LABELS:
             t.add_row(x, *(str(p["confusion"][x][y]) for y in LABELS))
-        console.print(t)
+        print_table(t)
     if report["gold"]:
-        console.print(score_table("accuracy", "answered", report["gold"]))
+        print_table(score_table("accuracy", "answered", report["gold"]))
     levelled = {j: s["levels"] for j, s in report["gold"].items() if "levels" in s}
     if levelled:
         title = "3-way accuracy"
-        console.print(score_table(title, "helped", levelled, "refused / complied / helped; "))
+        print_table(score_table(title, "helped", levelled, "refused / complied / helped; "))
     if out:
         with atomic_write(out) as f:
             json.dump(report, f, indent=1)

@@ -1,8 +1,9 @@
 """`safetygap models ...`: list and materialise the embedded models."""
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from safetygap.tables import print_table
 
 app = typer.Typer(
     help="The embedded models: list them, materialise them into the cache.", no_args_is_help=True
@@ -34,4 +35,4 @@ def list_command() -> None:
         table.add_row(
             m.name, m.kind, m.requirement, "yes" if verify(m.path) else "no", m.description
         )
-    Console().print(table)
+    print_table(table)
