@@ -238,3 +238,35 @@ def test_piped_tables_keep_every_cell_whole(tmp_path, capsys, monkeypatch):
     assert code == 0 and "…" not in stdout
     overall = next(line for line in stdout.splitlines() if "overall" in line)
     assert "50.0%" in overall and "100.0%" in overall and "+50.0 pt" in overall
+
+
+def test_limit_spreads_over_the_formats(tiny_dir, tmp_path, capsys):
+    """A bench sorted by format: `--limit 5` takes one item of each format, the same ones every
+    time, in bench order; the run records its limit."""
+    from safetygap.bench.items import read_bench
+
+    formats = ["classification", "code", "plain", "summarization", "translation"]
+    items = [
+        {"id": f"{f}/t/s{i}", "seed_id": f"s{i}", "format": f, "prompt": f"{f} {i}"}
+        for f in formats
+        for i in range(6)
+    ]
+    path = tmp_path / "bench.jsonl"
+    path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    five = read_bench(path, 5)
+    assert [it["format"] for it in five] == formats
+    assert five == read_bench(path, 5)
+    assert len({it["seed_id"] for it in five}) == 1  # the formats share their seed
+    seven = read_bench(path, 7)
+    assert sorted(it["format"] for it in seven) == sorted([*formats, "classification", "code"])
+    assert [it["id"] for it in seven] == sorted(it["id"] for it in seven)  # bench order
+    assert len(read_bench(path, 100)) == 30
+
+    out = tmp_path / "run"
+    args = ["eval", "--model", tiny_dir, "--bench", path, "--judge", "keyword", "--out", out]
+    code, _, _ = run_cli([*args, "--max-new-tokens", 2, "--limit", 5], capsys)
+    assert code == 0
+    assert {it["format"] for it in read(out / "bench.jsonl")} == set(formats)
+    assert json.loads((out / "settings.json").read_text())["limit"] == 5
+    code, _, err = run_cli([*args, "--max-new-tokens", 2, "--limit", 6], capsys)
+    assert code == 2 and "other settings" in err and "limit" in err

@@ -62,7 +62,12 @@ def eval_command(
     concurrency: int = typer.Option(
         8, "--concurrency", min=1, help="Endpoint requests in flight (openai: models and judges)."
     ),
-    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N bench items."),
+    limit: int = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        help="Only N bench items, spread evenly over the formats (the same N every time).",
+    ),
 ) -> None:
     """Answer a bench with a model, judge the answers, and score them.
 

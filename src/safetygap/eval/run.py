@@ -39,6 +39,7 @@ def evaluate(
         "bench": str(bench),
         "bench_sha256": sha256_file(bench),
         "n_items": len(items),
+        "limit": limit,
         "max_new_tokens": max_new_tokens,
         "temperature": temperature,
         "judge": judge,
