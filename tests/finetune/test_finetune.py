@@ -157,6 +157,24 @@ def test_bad_input_exits_2_with_one_line(tmp_path, tiny_dir, task_file, capsys):
         assert not out.exists()
 
 
+def test_a_finished_run_with_other_settings_names_them(tmp_path, tiny_dir, task_file, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "adapter_config.json").write_text("{}")
+    record = {"settings": settings(tiny_dir, task_file).to_dict(), "start_adapter": None}
+    (out / "settings.json").write_text(json.dumps(record))
+    args = ["finetune", "--model", tiny_dir, "--task", task_file, "--out", out]
+    args += ["--samples", 16, "--batch-size", 2, "--max-steps", 4, "--lora-r", 4]
+    args += ["--max-length", 64, "--save-every", 2]
+    code, _, err = run_cli([*args, "--lr", "0.001", "--seed", 3], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert f"{out} holds a fine-tune with other settings (lr: 0.0002 there, 0.001 here, " in err
+    assert "seed: 0 there, 3 here)" in err and "samples" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["adapter_config.json", "settings.json"]
+    code, _, err = run_cli([*args, "--adapter", out], capsys)
+    assert code == 2 and f"(adapter: None there, {out} here)" in err
+
+
 @pytest.mark.slow
 def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, task_file, capsys):
     first = finetune(settings(tiny_dir, task_file, max_steps=1), tmp_path / "first", **QUIET)

@@ -88,11 +88,23 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         settings.setdefault("quantize", "none")  # written before --quantize existed
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]
-        if {"settings": settings, "adapter": done.get("start_adapter")} == identity:
+        there = {"settings": settings, "adapter": done.get("start_adapter")}
+        if there == identity:
             log(f"{out}: already finished with these settings")
             return out
-        raise UserError(f"{out} holds a finished run with other settings: choose another --out")
+        raise UserError(
+            f"{out} holds a fine-tune with other settings ({differences(there, identity)}): "
+            "choose another --out"
+        )
     raise UserError(f"{out} exists and is not a finished run: remove it or choose another --out")
+
+
+def differences(there: dict, here: dict) -> str:
+    """Each setting that differs, with its value in the finished run and in this one."""
+    pairs = {k: (v, here["settings"].get(k)) for k, v in there["settings"].items()}
+    pairs.update({k: (None, v) for k, v in here["settings"].items() if k not in there["settings"]})
+    pairs["adapter"] = (there["adapter"], here["adapter"])
+    return ", ".join(f"{k}: {a} there, {b} here" for k, (a, b) in pairs.items() if a != b)
 
 
 def same_local_model(done: dict, spec: str) -> bool:
