@@ -175,6 +175,34 @@ def test_a_finished_run_with_other_settings_names_them(tmp_path, tiny_dir, task_
     assert code == 2 and f"(adapter: None there, {out} here)" in err
 
 
+def test_training_logs_go_to_the_run_folder_not_the_console(tmp_path, tiny_dir, task_file, capsys):
+    """Per-step records land in OUT.work/train_log.jsonl as they come (and in OUT's when done);
+    the console gets no records and no library deprecation warnings."""
+    import warnings
+
+    from transformers import TrainerCallback
+
+    seen = []
+
+    class Peek(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            live = tmp_path / "run.work" / "train_log.jsonl"
+            seen.append(len(live.read_text().splitlines()) if live.is_file() else 0)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        finetune(settings(tiny_dir, task_file, max_steps=3), tmp_path / "run", callbacks=(Peek(),))
+    out = capsys.readouterr()
+    assert "'loss'" not in out.out + out.err and "grad_norm" not in out.out + out.err
+    assert "adapter after 3 steps" in out.out
+    assert [w for w in caught if issubclass(w.category, FutureWarning)] == []
+    assert seen == [0, 1, 2]  # step N's record is written when it is logged, after on_step_end
+    records = [
+        json.loads(x) for x in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()
+    ]
+    assert [r["step"] for r in records if "loss" in r] == [1, 2, 3]
+
+
 @pytest.mark.slow
 def test_adapter_from_another_base_is_refused(tmp_path, tiny_dir, smollm_dir, task_file, capsys):
     first = finetune(settings(tiny_dir, task_file, max_steps=1), tmp_path / "first", **QUIET)

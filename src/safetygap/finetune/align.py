@@ -61,9 +61,11 @@ def merge(base_settings, adapter: Path, out: Path) -> None:
     from peft import PeftModel
 
     from safetygap.finetune.model import load_base
+    from safetygap.models.load import quiet_libraries
 
     model, tok, _, _ = load_base(base_settings, log=lambda *_: None)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    with quiet_libraries():
+        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:

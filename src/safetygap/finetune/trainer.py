@@ -20,8 +20,10 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.finetune.config import FinetuneSettings
 from safetygap.finetune.data import to_trainer_record, training_set
+from safetygap.finetune.logs import step_callbacks
 from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
 from safetygap.jsonl import atomic_write, read_json, write_jsonl
+from safetygap.models.load import quiet_libraries
 
 FINISHED = "settings.json"  # written last into the temp folder: its presence marks a finished run
 
@@ -35,8 +37,11 @@ def finetune(
     adapter: str | None = None,
     log=print,
     callbacks: tuple = (),
+    progress: bool | None = None,
 ) -> Path:
-    """Run (or resume, or find finished) one fine-tuning; return the finished folder."""
+    """Run (or resume, or find finished) one fine-tuning; return the finished folder. The
+    console gets `log` lines and (`progress`, default on a terminal) a bar of the steps; the
+    trainer's per-step records go to train_log.jsonl (`logs.py`)."""
     out = Path(out)
     s.check()
     identity = {"settings": s.to_dict(), "adapter": str(adapter) if adapter else None}
@@ -53,7 +58,9 @@ def finetune(
     model, tok, path, device = load_base(s, log)
     fingerprint = model_fingerprint(model)
     check_targets(model, s.target_modules)
-    result = _train(s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks)
+    result = _train(
+        s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks, progress
+    )
 
     data["n_trained"] = result["n_trained"]  # after TRL dropped over-long prompts
     record = {
@@ -171,10 +178,21 @@ def versions() -> dict:
 # The recipe
 
 
-def _train(s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks) -> dict:
+def _train(
+    s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks, progress=None
+) -> dict:
     """Train the adapter in WORK, from its last checkpoint if any; the trainer and a summary."""
+    with quiet_libraries():
+        return _train_quietly(
+            s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks, progress
+        )
+
+
+def _train_quietly(
+    s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks, progress
+) -> dict:
     trainer, trained = build_trainer(
-        s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks
+        s, model, tok, device, examples, work, adapter, fingerprint, log, callbacks, progress
     )
     if device != "cuda":
         from safetygap.finetune import cpu
@@ -211,12 +229,15 @@ def build_trainer(
     fingerprint: str | None = None,
     log=print,
     callbacks: tuple = (),
+    progress: bool | None = None,
 ):
     """(trainer, examples it trains on): a new LoRA adapter, or `adapter` trained further, on
-    the examples as prompt-completion records; seeded before the adapter is made."""
+    the examples as prompt-completion records; seeded before the adapter is made. Each step is
+    logged to WORK/train_log.jsonl, not printed."""
     from datasets import Dataset
     from datasets.utils.logging import disable_progress_bar
     from transformers import set_seed
+    from transformers.trainer_callback import PrinterCallback
 
     from safetygap.finetune.loss import sft_trainer_class
 
@@ -228,7 +249,7 @@ def build_trainer(
     else:
         peft_config = lora_config(s)
     dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
-    callbacks = list(callbacks)
+    callbacks = [*callbacks, *step_callbacks(work, progress)]
     if s.safety_every:
         from safetygap.finetune.curves import SafetyCurve
 
@@ -241,6 +262,7 @@ def build_trainer(
         peft_config=peft_config,
         callbacks=callbacks,
     )
+    trainer.remove_callback(PrinterCallback)  # disable_tqdm's print of every step's record
     trained = len(trainer.train_dataset)  # TRL drops examples whose prompt fills max_length
     if trained < len(examples):
         log(f"{len(examples) - trained} examples dropped: the prompt alone fills --max-length")
@@ -313,7 +335,9 @@ def sft_config(s: FinetuneSettings, work: Path, device: str):
         data_seed=s.seed,
         bf16=on_gpu,
         fp16=False,
-        gradient_checkpointing=False,  # TRL turns it on by default: slow and needless here
+        # TRL turns it on by default: slow and needless here (by its transformers 5 name, as the
+        # old one, gradient_checkpointing, is deprecated)
+        activation_checkpointing=False,
         use_cpu=not on_gpu,
         report_to=[],
         disable_tqdm=True,

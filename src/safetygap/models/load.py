@@ -5,6 +5,8 @@ training (`finetune.model.load_base`): the tokenizer (with a pad token and a cha
 the model in the device's dtype, left where and as transformers loads it.
 """
 
+import contextlib
+import warnings
 from pathlib import Path
 
 from safetygap.errors import UserError
@@ -123,6 +125,21 @@ def check_lora_weights(folder: Path, cfg: dict) -> None:
             raise UserError(f"{path}: {key} has rank {rank}, the config says r={cfg['r']}")
 
 
+# Where the warnings `quiet_libraries` silences come from: the libraries' own modules (a warning
+# that points at our code, or any other kind of warning, still shows).
+LIBRARIES = r"(transformers|trl|peft)(\..*)?"
+
+
+@contextlib.contextmanager
+def quiet_libraries():
+    """Within: FutureWarning and DeprecationWarning raised in transformers, TRL or PEFT (their
+    calls to each other's deprecated names, which a user can do nothing about) are not shown."""
+    with warnings.catch_warnings():
+        for category in (FutureWarning, DeprecationWarning):
+            warnings.filterwarnings("ignore", category=category, module=LIBRARIES)
+        yield
+
+
 def load_pretrained(path: str, dtype=None, **kwargs):
     """(model, tokenizer, device) from a resolved path (see `resolve`): the model in `dtype`
     (default: the device's), still on the CPU and not yet moved to the device nor put in a
@@ -155,7 +172,8 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print,
 
         check_adapter(adapter)
         try:
-            model = PeftModel.from_pretrained(model, adapter)
+            with quiet_libraries():
+                model = PeftModel.from_pretrained(model, adapter)
         except (RuntimeError, ValueError, KeyError) as e:
             raise UserError(
                 f"adapter {adapter} does not fit model {path}: {str(e).splitlines()[0]}"
