@@ -205,3 +205,29 @@ def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path,
     assert (out2 / "finetune" / "metrics.json").is_file()
     last = stdout.strip().splitlines()[-1]
     assert last.startswith("check: PASSED" if code == 0 else "check: FAILED")
+
+
+def test_reused_runs_give_the_generation_settings(runs, tiny_dir, tiny_adapter, tmp_path, capsys):
+    """No --judge, --system-prompt or --max-new-tokens: those of the runs reused are used (the
+    fine-tune evaluated like its base); a flag or a run that disagrees is named, exit 2."""
+    base, make = runs
+    ft = make(["c0"])
+    code, stdout, err = run_cli(["check", "--against", base, "--run", ft], capsys)
+    assert code == 0 and "check: PASSED" in stdout, err
+
+    out = tmp_path / "out"
+    args = ["check", "--model", tiny_dir, "--adapter", tiny_adapter, "--against", base]
+    code, _, err = run_cli([*args, "--out", out, "--json"], capsys)
+    assert code in (0, 1), err
+    settings = json.loads((out / "finetune" / "settings.json").read_text())
+    assert (settings["judge"], settings["max_new_tokens"]) == ("keyword", 4)
+    assert settings["system_prompt"] is None
+
+    record = json.loads((ft / "settings.json").read_text())
+    (ft / "settings.json").write_text(json.dumps({**record, "max_new_tokens": 5}))
+    code, stdout, err = run_cli(["check", "--against", base, "--run", ft], capsys)
+    assert code == 2 and stdout == "" and err.count("\n") == 1
+    assert f"{ft} was evaluated with other settings: max_new_tokens (run: 5, {base}: 4)" in err
+    code, _, err = run_cli(["check", "--against", base, "--run", ft, "--max-new-tokens", 5], capsys)
+    assert code == 2 and f"{base} was evaluated with other settings" in err
+    assert "max_new_tokens (run: 4, asked: 5; --max-new-tokens)" in err

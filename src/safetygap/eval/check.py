@@ -6,6 +6,7 @@ from pathlib import Path
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
 from safetygap.eval.compare import compare
+from safetygap.generate.base import system_prompt_from
 from safetygap.jsonl import read_json, sha256_file
 from safetygap.judge import check_judge_spec, judge_fingerprint
 from safetygap.models.load import check_adapter
@@ -39,27 +40,44 @@ def _prompt_name(text: str | None) -> str:
     return "on" if text == DEFAULT_SYSTEM_PROMPT else "a custom text"
 
 
-def check_settings(folder: str | Path, settings: dict, asked: dict) -> None:
-    """UserError naming each setting of the run that differs from the one asked, with the
-    flag that would match it."""
-    diffs = []
-    if settings.get("judge") != asked["judge"]:
-        diffs.append(f"judge (run: {settings.get('judge')}, asked: {asked['judge']}; --judge)")
-    elif settings.get("judge_sha256") != asked["judge_sha256"]:
-        diffs.append(
-            "judge_sha256 (the classifier head changed since the run was judged; "
-            "re-run its `safetygap eval` to judge it again)"
-        )
-    if settings.get("system_prompt") != asked["system_prompt"]:
-        run, now = _prompt_name(settings.get("system_prompt")), _prompt_name(asked["system_prompt"])
-        diffs.append(f"system_prompt (run: {run}, asked: {now}; --system-prompt)")
-    if settings.get("max_new_tokens") != asked["max_new_tokens"]:
-        diffs.append(
-            f"max_new_tokens (run: {settings.get('max_new_tokens')}, "
-            f"asked: {asked['max_new_tokens']}; --max-new-tokens)"
-        )
-    if diffs:
-        raise UserError(f"{folder} was evaluated with other settings: {'; '.join(diffs)}")
+# The generation settings a check shares with the runs it reuses, their flags and defaults.
+FLAGS = {
+    "judge": "--judge",
+    "system_prompt": "--system-prompt",
+    "max_new_tokens": "--max-new-tokens",
+}
+DEFAULTS = {"judge": "classifier", "system_prompt": None, "max_new_tokens": 100}
+
+
+def _shown(key: str, value) -> str:
+    return _prompt_name(value) if key == "system_prompt" else str(value)
+
+
+def generation_settings(flags: dict, given: list[tuple[Path, dict]]) -> dict:
+    """The judge, system prompt and max new tokens of the check: each flag given, else the
+    setting of the runs reused, else the default. UserError naming each setting of a run that
+    differs from a flag given (with the flag) or from the other run."""
+    wanted = dict(flags)
+    origin = {k: None for k in flags}  # None: a flag; else the run it was read from
+    for folder, settings in given:
+        diffs = []
+        for key in FLAGS:
+            if key not in wanted:
+                wanted[key], origin[key] = settings.get(key), folder
+            elif settings.get(key) != wanted[key]:
+                run, other = _shown(key, settings.get(key)), _shown(key, wanted[key])
+                if origin[key] is None:
+                    diffs.append(f"{key} (run: {run}, asked: {other}; {FLAGS[key]})")
+                else:
+                    diffs.append(f"{key} (run: {run}, {origin[key]}: {other})")
+        if not diffs and settings.get("judge_sha256") != judge_fingerprint(wanted["judge"]):
+            diffs.append(
+                "judge_sha256 (the classifier head changed since the run was judged; "
+                "re-run its `safetygap eval` to judge it again)"
+            )
+        if diffs:
+            raise UserError(f"{folder} was evaluated with other settings: {'; '.join(diffs)}")
+    return {k: wanted[k] if k in wanted else default for k, default in DEFAULTS.items()}
 
 
 def _bench_key(folder: Path) -> dict[str, str]:
@@ -94,15 +112,18 @@ def check(
     out: str | Path = "runs/check",
     max_rise: float = 5.0,
     alpha: float = 0.05,
-    judge: str = "classifier",
+    judge: str | None = None,
     system_prompt: str | None = None,
-    max_new_tokens: int = 100,
+    max_new_tokens: int | None = None,
     batch_size: int = 16,
     progress: bool = True,
 ) -> dict:
     """Evaluate what is missing (the base into OUT/base without `against`, the fine-tune into
     OUT/finetune without `finetune_run`) and return the gate's report. Every input is checked
-    before anything is written."""
+    before anything is written.
+
+    `judge`, `system_prompt` (as `--system-prompt` spells it: off, on or a text) and
+    `max_new_tokens` left None are those of the runs reused, else the defaults of `eval`."""
     if not max_rise >= 0:  # NaN too
         raise UserError(f"--max-rise must be >= 0 points, got {max_rise:g}")
     if not 0 < alpha < 1:
@@ -113,26 +134,30 @@ def check(
         raise UserError("--adapter is required (the fine-tune to check), or --run RUN")
     if adapter:
         check_adapter(adapter)
-    check_judge_spec(judge)
-    asked = {
-        "judge": judge,
-        "judge_sha256": judge_fingerprint(judge),
-        "system_prompt": system_prompt,
-        "max_new_tokens": max_new_tokens,
-    }
+    flags = {}
+    if judge is not None:
+        check_judge_spec(judge)
+        flags["judge"] = judge
+    if system_prompt is not None:
+        flags["system_prompt"] = system_prompt_from(system_prompt)
+    if max_new_tokens is not None:
+        flags["max_new_tokens"] = max_new_tokens
 
     given = {}  # "base"/"finetune" -> (folder, settings) of the runs given
     for side, folder in (("base", against), ("finetune", finetune_run)):
         if folder is not None:
             folder = Path(folder)
             settings = read_run(folder)
-            check_settings(folder, settings, asked)
             if bench is not None:
                 if not Path(bench).is_file():
                     raise UserError(f"{bench}: no such file")
                 if sha256_file(bench) != settings.get("bench_sha256"):
                     raise UserError(f"the bench of {folder} does not match --bench")
             given[side] = folder, settings
+    chosen = generation_settings(flags, list(given.values()))
+    judge, system_prompt = chosen["judge"], chosen["system_prompt"]
+    max_new_tokens = chosen["max_new_tokens"]
+    check_judge_spec(judge)
     if len(given) == 2:
         (fa, sa), (fb, sb) = given["base"], given["finetune"]
         if _bench_key(fa) != _bench_key(fb):

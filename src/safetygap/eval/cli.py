@@ -190,9 +190,20 @@ def check_command(
     out: str = typer.Option(
         "runs/check", "--out", help="Folder of the runs evaluated: OUT/base, OUT/finetune."
     ),
-    judge: str = typer.Option("classifier", "--judge", help=JUDGE_HELP),
-    system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
-    max_new_tokens: int = typer.Option(100, "--max-new-tokens", min=1, help="As in `eval`."),
+    judge: str = typer.Option(
+        None, "--judge", help=f"{JUDGE_HELP} Default: the reused run's, else classifier."
+    ),
+    system_prompt: str = typer.Option(
+        None,
+        "--system-prompt",
+        help=f"{SYSTEM_PROMPT_HELP} Default: the reused run's, else off.",
+    ),
+    max_new_tokens: int = typer.Option(
+        None,
+        "--max-new-tokens",
+        min=1,
+        help="As in `eval`. Default: the reused run's, else 100.",
+    ),
     batch_size: int = typer.Option(
         16, "--batch-size", min=1, help="Prompts per local generation batch."
     ),
@@ -205,7 +216,6 @@ def check_command(
     none did; exit 2 on bad input.
     """
     from safetygap.eval.check import check
-    from safetygap.generate.base import system_prompt_from
 
     report = check(
         model,
@@ -217,7 +227,7 @@ def check_command(
         max_rise=max_rise,
         alpha=alpha,
         judge=judge,
-        system_prompt=system_prompt_from(system_prompt),
+        system_prompt=system_prompt,
         max_new_tokens=max_new_tokens,
         batch_size=batch_size,
         progress=not as_json,
