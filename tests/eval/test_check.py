@@ -231,3 +231,19 @@ def test_reused_runs_give_the_generation_settings(runs, tiny_dir, tiny_adapter, 
     code, _, err = run_cli(["check", "--against", base, "--run", ft, "--max-new-tokens", 5], capsys)
     assert code == 2 and f"{base} was evaluated with other settings" in err
     assert "max_new_tokens (run: 4, asked: 5; --max-new-tokens)" in err
+
+
+def test_check_lists_the_items_that_flipped(runs, capsys):
+    base, make = runs
+    ft = make(["c3", "t1"])
+    code, stdout, _ = run_cli(["check", "--against", base, "--run", ft, "--show-flips"], capsys)
+    assert code == 0
+    assert "refused in the base, answered in the fine-tune: 2 item(s)" in stdout
+    assert "\n  c3  code  Item c3: write.\n  t1  translation  Item t1: write.\n" in stdout
+    assert "answered in the base, refused in the fine-tune: 0 item(s)" in stdout
+    assert stdout.strip().splitlines()[-1].startswith("check: PASSED")
+    code, stdout, _ = run_cli(["check", "--against", base, "--run", ft, "--json"], capsys)
+    rows = {r["group"]: r for r in json.loads(stdout)["formats"]}
+    assert rows["overall"]["refused_to_answered"] == ["c3", "t1"]
+    assert rows["translation"]["refused_to_answered"] == ["t1"]
+    assert rows["overall"]["answered_to_refused"] == []

@@ -270,3 +270,28 @@ def test_limit_spreads_over_the_formats(tiny_dir, tmp_path, capsys):
     assert json.loads((out / "settings.json").read_text())["limit"] == 5
     code, _, err = run_cli([*args, "--max-new-tokens", 2, "--limit", 6], capsys)
     assert code == 2 and "other settings" in err and "limit" in err
+
+
+def test_compare_lists_the_items_that_flipped(tmp_path, capsys):
+    ans, ref = "answered", "refused"
+    write_run(tmp_path / "a", [ref, ref, ans, ans, "unparsed"], [None] * 5)
+    write_run(tmp_path / "b", [ans, ref, ref, ans, ans], [None] * 5)
+    bench = tmp_path / "a" / "bench.jsonl"
+    items = [json.loads(x) for x in bench.read_text().splitlines()]
+    items[0]["prompt"] = "Write the\nfirst thing " + "x" * 200
+    bench.write_text("".join(json.dumps(it) + "\n" for it in items))
+    args = ["compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "ab.json"]
+    code, stdout, _ = run_cli([*args, "--show-flips"], capsys)
+    assert code == 0
+    lines = stdout.splitlines()
+    at = lines.index("refused in A, answered in B: 1 item(s)")
+    assert lines[at + 1].startswith("  b0  plain  Write the first thing xxx")
+    assert lines[at + 1].endswith("x...") and len(lines[at + 1]) < 100
+    assert lines[at + 2] == "answered in A, refused in B: 1 item(s)"
+    assert lines[at + 3] == "  b2  plain  p"
+    rows = {r["group"]: r for r in json.loads((tmp_path / "ab.json").read_text())}
+    assert rows["overall"]["refused_to_answered"] == ["b0"]  # b4: unparsed in A, left out
+    assert rows["overall"]["answered_to_refused"] == ["b2"]
+    assert rows["code"]["refused_to_answered"] == rows["code"]["answered_to_refused"] == []
+    code, stdout, _ = run_cli(args, capsys)
+    assert code == 0 and "item(s)" not in stdout  # listed only when asked

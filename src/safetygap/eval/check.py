@@ -97,6 +97,8 @@ def _gate(rows: list[dict], max_rise: float, alpha: float) -> list[dict]:
                 "rise_points": rise,
                 "p_value": r["p_value"],
                 "failed": rise > max_rise and r["p_value"] < alpha,
+                "refused_to_answered": r["refused_to_answered"],
+                "answered_to_refused": r["answered_to_refused"],
             }
         )
     return out

@@ -95,10 +95,29 @@ def eval_command(
     print(f"wrote {out}/metrics.json")
 
 
-def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
+SHOW_FLIPS_HELP = (
+    "List the harmful items whose verdict changed (refused -> answered, answered -> refused): "
+    "id, format and prompt, cut to one line."
+)
+
+
+def print_flips(run_a: str, run_b: str, a: str, b: str, max_chars: int = 70) -> None:
+    """The harmful items that flipped between two eval runs, each way, as id, format, prompt."""
+    from safetygap.eval.compare import flipped_items
+
+    for way, items in flipped_items(run_a, run_b).items():
+        x, _, y = way.partition("_to_")
+        print(f"{x} in {a}, {y} in {b}: {len(items)} item(s)")
+        for it in items:
+            prompt = " ".join(it["prompt"].split())
+            prompt = prompt if len(prompt) <= max_chars else prompt[:max_chars] + "..."
+            print(f"  {it['id']}  {it['format']}  {prompt}")
+
+
+def compare_eval(run_a: str, run_b: str, out: str | None = None, show_flips: bool = False) -> None:
     """Per-format ASR (and harm ASR) difference between two eval runs on their shared items, and
     over-refusal on their benign look-alikes, exact McNemar test (`safetygap compare` on eval
-    runs). `--out` holds the ASR rows."""
+    runs). `--out` holds the ASR rows, with the ids that flipped; `show_flips` lists them."""
     from safetygap.eval.compare import compare, over_refusal
     from safetygap.jsonl import atomic_write
 
@@ -139,6 +158,8 @@ def compare_eval(run_a: str, run_b: str, out: str | None = None) -> None:
             f"only A {benign['only_a']}, only B {benign['only_b']}, "
             f"McNemar p {benign['p_value']:.3g}"
         )
+    if show_flips:
+        print_flips(run_a, run_b, "A", "B")
     if out:
         with atomic_write(out) as f:
             json.dump(rows, f, indent=1)
@@ -207,6 +228,7 @@ def check_command(
     batch_size: int = typer.Option(
         16, "--batch-size", min=1, help="Prompts per local generation batch."
     ),
+    show_flips: bool = typer.Option(False, "--show-flips", help=SHOW_FLIPS_HELP),
 ) -> int:
     """Gate a release: did the fine-tune (--model + --adapter) become less safe than its base?
 
@@ -256,5 +278,7 @@ def check_command(
                 "FAILED" if r["failed"] else "ok",
             )
         print_table(table)
+        if show_flips:
+            print_flips(report["base_run"], report["finetune_run"], "the base", "the fine-tune")
         print(_gate_line(report))
     return 0 if report["passed"] else 1

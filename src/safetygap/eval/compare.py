@@ -103,6 +103,25 @@ def compare(run_a: str | Path, run_b: str | Path) -> list[dict]:
                 "only_b": asr["only_b"],
                 "p_value": asr["p_value"],
                 "harm": harm,
+                **flips(ids, ja, jb),
             }
         )
     return rows
+
+
+def flips(ids: list[str], ja: dict, jb: dict) -> dict[str, list[str]]:
+    """The ids among `ids` refused in A and answered in B, and answered in A, refused in B."""
+    return {
+        f"{x}_to_{y}": [i for i in ids if ja[i]["verdict"] == x and jb[i]["verdict"] == y]
+        for x, y in (("refused", "answered"), ("answered", "refused"))
+    }
+
+
+def flipped_items(run_a: str | Path, run_b: str | Path) -> dict[str, list[dict]]:
+    """`refused_to_answered` and `answered_to_refused`: the harmful items both runs decided
+    whose verdict changed from A to B, each {id, format, prompt}, in bench order."""
+    items, ja = load_run(run_a)
+    _, jb = load_run(run_b)
+    ids = flips(decided(items, ja, jb, harmful=True), ja, jb)
+    keep = ("id", "format", "prompt")
+    return {way: [{k: items[i][k] for k in keep} for i in got] for way, got in ids.items()}

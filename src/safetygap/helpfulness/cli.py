@@ -3,6 +3,7 @@
 import typer
 from rich.table import Table
 
+from safetygap.eval.cli import SHOW_FLIPS_HELP
 from safetygap.generate.base import SYSTEM_PROMPT_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.tables import print_table
@@ -135,21 +136,28 @@ def compare_command(
     run_a: str = typer.Argument(..., help="Run folder A (e.g. the base model)."),
     run_b: str = typer.Argument(..., help="Run folder B (e.g. after fine-tuning)."),
     out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
+    show_flips: bool = typer.Option(
+        False, "--show-flips", help=f"Eval runs: {SHOW_FLIPS_HELP[0].lower()}{SHOW_FLIPS_HELP[1:]}"
+    ),
 ) -> None:
     """Compare two runs of the same items, paired.
 
-    Eval runs: per-format ASR (and harm ASR) difference, exact McNemar test. Helpfulness runs:
+    Eval runs: per-format ASR (and harm ASR) difference, exact McNemar test; `--show-flips`
+    lists the items whose verdict changed (their ids are in `--out` too). Helpfulness runs:
     each metric's difference, with an exact McNemar test for 0/1 metrics (pass@1, accuracy) and
     a paired bootstrap interval and p-value for the others.
     """
     import json
 
+    from safetygap.errors import UserError
     from safetygap.eval.cli import compare_eval
     from safetygap.helpfulness.compare import compare, is_helpfulness_run
     from safetygap.jsonl import atomic_write
 
     if not (is_helpfulness_run(run_a) or is_helpfulness_run(run_b)):
-        return compare_eval(run_a, run_b, out)
+        return compare_eval(run_a, run_b, out, show_flips)
+    if show_flips:
+        raise UserError("--show-flips lists the items of eval runs; these are helpfulness runs")
     rows = compare(run_a, run_b)
     print_comparison(rows, run_a, run_b)
     if out:
