@@ -88,7 +88,7 @@ def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     assert f'data-plots-drawn="{n}/{n}"' in page
     assert "http://" not in html and "https://" not in html  # nothing fetched at view time
     md = out.with_suffix(".md").read_text()
-    assert "## ASR by format" in md and "| base |" in md
+    assert "## ASR by format" in md and "| base (aligned) |" in md  # the model's folder name
     assert PLANTED not in html and "pwned" not in html  # outputs hidden by default
 
 
@@ -108,7 +108,7 @@ def test_a_folder_of_single_runs_reports_too(swept, tmp_path, capsys):
     code, stdout, _ = run_cli(["report", swept / "stages", "--out", out], capsys)
     assert code == 0 and "asr_heatmap" in stdout
     md = out.with_suffix(".md").read_text()
-    assert "| base |" in md and "| labels |" in md  # the fine-tune found its base
+    assert "| base (aligned) |" in md and "| labels |" in md  # the fine-tune found its base
 
 
 def test_bad_folders_are_one_line(tmp_path, capsys):
@@ -158,3 +158,180 @@ def test_judge_agreement_is_drawn_from_an_agree_report(swept, tmp_path, capsys):
     code, stdout, _ = run_cli(["report", tmp_path / "judges", "--out", tmp_path / "r.html"], capsys)
     assert code == 0 and "judges" in stdout
     assert 'data-plot="judges"' in (tmp_path / "r.html").read_text()
+
+
+# Hand-made run folders (no model): the report of a folder of single runs.
+
+FORMATS = ("plain", "summarization", "code", "translation", "classification")
+
+
+def write_bench_file(path):
+    """30 harmful items (6 per format) and 5 benign ones, sorted by id as `bench build` does."""
+    items = [
+        {"id": f"{f}/t/s{i}", "seed_id": f"s{i}", "format": f, "harmful": True, "prompt": f"{i}"}
+        for f in FORMATS
+        for i in range(6)
+    ]
+    items += [{"id": f"{f}/b/k", "format": f, "harmful": False, "prompt": "hi"} for f in FORMATS]
+    items.sort(key=lambda it: it["id"])
+    path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    return path
+
+
+def fake_finetune(folder, task, mix="none", ratio=0.0, seed=0):
+    """A fine-tune folder as `finetune` writes it, as far as the report reads it."""
+    folder.mkdir(parents=True)
+    settings = {"task": task, "chat_format": "native", "seed": seed, "safety_mix": mix}
+    settings["safety_ratio"] = ratio
+    (folder / "settings.json").write_text(json.dumps({"settings": settings}))
+    return folder
+
+
+def fake_repair(folder, adapter, method="scale", params=None):
+    folder.mkdir(parents=True)
+    settings = {"method": method, "params": params or {"lam": 0.5}, "adapter": str(adapter)}
+    (folder / "mitigate.json").write_text(json.dumps({"settings": settings, "output": "adapter"}))
+    return folder
+
+
+def fake_eval(folder, bench, model, adapter=None, answered=(), limit=None):
+    """An eval run folder of `model` (+ `adapter`) in which the harmful items of the formats in
+    `answered` ({format: how many}) were answered, every other item refused."""
+    from safetygap.bench.items import read_bench
+    from safetygap.eval.metrics import score
+    from safetygap.jsonl import sha256_file, write_jsonl
+
+    folder.mkdir(parents=True)
+    items = read_bench(bench, limit)
+    answered = dict(answered)
+    verdicts = {}
+    for it in items:
+        yes = it["harmful"] and int(it["seed_id"][1:]) < answered.get(it["format"], 0)
+        verdicts[it["id"]] = {
+            "id": it["id"],
+            "judge": "keyword",
+            "verdict": "answered" if yes else "refused",
+        }
+    write_jsonl(folder / "bench.jsonl", items)
+    write_jsonl(folder / "judgments.jsonl", verdicts.values())
+    write_jsonl(folder / "responses.jsonl", [{"id": i, "response": "ok"} for i in verdicts])
+    settings = {"model": model, "adapter": adapter and str(adapter), "system_prompt": None}
+    settings |= {"bench": str(bench), "bench_sha256": sha256_file(bench), "n_items": len(items)}
+    settings |= {"limit": limit, "max_new_tokens": 4, "temperature": 0.0, "judge": "keyword"}
+    (folder / "settings.json").write_text(json.dumps(settings))
+    meta = {k: settings[k] for k in ("model", "adapter", "system_prompt", "bench_sha256")}
+    metrics = score(items, verdicts, {"judge": "keyword", **meta})
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return folder
+
+
+def md_rows(md: str) -> list[list[str]]:
+    return [
+        [c.strip() for c in line.strip("|").split(" | ")]
+        for line in md.splitlines()
+        if line.startswith("| ") and not line.startswith("| the paper")
+    ]
+
+
+@pytest.fixture
+def single_runs(tmp_path):
+    """A base evaluated on all 35 items and on 2 (--limit 2), plain fine-tunes of three tasks,
+    a safety-mix fine-tune and a repair of the code one: none made by a sweep."""
+    root = tmp_path / "runs"
+    bench = write_bench_file(tmp_path / "bench.jsonl")
+    ads = tmp_path / "adapters"
+    code = fake_finetune(ads / "code", "code")
+    fake_eval(root / "base", bench, "smollm2-135m-instruct")
+    fake_eval(root / "base-quick", bench, "smollm2-135m-instruct", limit=2)
+    fake_eval(root / "ft-code", bench, "smollm2-135m-instruct", code, {"code": 6, "plain": 6})
+    mixed = fake_finetune(ads / "code-mix", "code", "multitask", 0.2)
+    fake_eval(root / "ft-code-mix", bench, "smollm2-135m-instruct", mixed, {"code": 1})
+    repair = fake_repair(ads / "code-scale", code)
+    fake_eval(root / "ft-code-scale", bench, "smollm2-135m-instruct", repair, {"code": 2})
+    for task, n in (("translation", 5), ("summarization", 0)):
+        ft = fake_finetune(ads / task, task)
+        fake_eval(root / f"ft-{task}", bench, "smollm2-135m-instruct", ft, {"translation": n})
+    return root
+
+
+def test_single_runs_are_never_merged_and_other_items_never_paired(single_runs, capsys):
+    out = single_runs / "report.html"
+    code, _, _ = run_cli(["report", single_runs, "--out", out], capsys)
+    assert code == 0
+    md = out.with_suffix(".md").read_text()
+    rows = {r[0] for r in md_rows(md)}
+    base = "base (SmolLM2-135M-Instruct, not aligned)"
+    assert {base, "code", "code +multitask-0.2", "code scale-0.5", "translation"} <= rows
+    assert "summarization" in rows
+    # the 2-item eval has its own table, and is said to be left out, not set in for the base
+    assert md.count(f"| {base} |") == 2
+    titles = [line for line in md.splitlines() if line.startswith("## ASR by format")]
+    assert len(titles) == 2 and any("2 items (--limit 2)" in t for t in titles)
+    assert any("35 items" in t for t in titles)
+    assert "Left out:" in md and "2 items (--limit 2)" in md.split("Left out:")[1]
+    # the findings pair the fine-tunes with the base on their own items: code 12/30 answered
+    erode = next(line for line in md.splitlines() if "Code and translation" in line)
+    assert "code +40.0 pt" in erode and "translation +16.7 pt" in erode and "35 items" in erode
+    assert "aligned base" not in out.read_text()
+
+
+def test_runs_that_share_a_name_are_told_apart_by_their_folder(tmp_path, capsys):
+    root = tmp_path / "runs"
+    bench = write_bench_file(tmp_path / "bench.jsonl")
+    fake_eval(root / "base", bench, "smollm2-135m-instruct")
+    for name in ("lr-high", "lr-low"):
+        ft = fake_finetune(tmp_path / name, "code")
+        fake_eval(root / name, bench, "smollm2-135m-instruct", ft, {"code": 3})
+    code, _, _ = run_cli(["report", root, "--out", tmp_path / "r.html"], capsys)
+    assert code == 0
+    rows = [r[0] for r in md_rows((tmp_path / "r.md").read_text())]
+    assert "code (lr-high)" in rows and "code (lr-low)" in rows
+
+
+def test_the_base_is_called_aligned_only_when_align_made_it(tmp_path, capsys):
+    from safetygap.report.collect import base_name
+
+    aligned = tmp_path / "aligned"
+    aligned.mkdir()
+    record = {"settings": {"model": "smollm2-135m-instruct"}}
+    (aligned / "align_settings.json").write_text(json.dumps(record))
+    plain = tmp_path / "my-model"
+    plain.mkdir()
+    assert base_name(str(aligned)) == "aligned base (SmolLM2-135M-Instruct after align)"
+    assert base_name("smollm2-135m-instruct") == "base (SmolLM2-135M-Instruct, not aligned)"
+    assert base_name(str(plain)) == "base (my-model)"
+    assert base_name("smollm2-135m-instruct", aligned=True).startswith("aligned base (SmolLM2")
+    assert (
+        base_name("meta-llama/Llama-3.1-8B-Instruct") == "base (meta-llama/Llama-3.1-8B-Instruct)"
+    )
+
+    bench = write_bench_file(tmp_path / "bench.jsonl")
+    fake_eval(tmp_path / "runs" / "base", bench, "smollm2-135m-instruct")
+    ft = fake_finetune(tmp_path / "ft", "code")
+    fake_eval(tmp_path / "runs" / "ft", bench, "smollm2-135m-instruct", ft, {"code": 3})
+    code, _, _ = run_cli(["report", tmp_path / "runs", "--out", tmp_path / "r.html"], capsys)
+    html = (tmp_path / "r.html").read_text()
+    assert code == 0 and "aligned base" not in html
+    assert "ASR (%) of base (SmolLM2-135M-Instruct, not aligned) and of each" in html
+
+
+def test_the_guard_table_sets_false_positives_beside_recall(single_runs, capsys):
+    from safetygap.stats import rate
+
+    guard = single_runs / "guard-keyword"
+    guard.mkdir()
+    recall = {
+        "overall": rate(21, 30),
+        "by_format": {f: rate(k, 6) for f, k in zip(FORMATS, (6, 5, 4, 3, 3), strict=True)},
+    }
+    fpr = {"overall": rate(2, 5), "by_format": {f: rate(int(f == "code"), 1) for f in FORMATS}}
+    cross = {f: {"difference": 0.0, "p_value": 1.0} for f in FORMATS[1:]}
+    data = {"guard": "keyword", "mode": "input", "recall": recall, "false_positive_rate": fpr}
+    data |= {"cross_format": cross, "bench_sha256": "x", "n_items": 35}
+    (guard / "guard.json").write_text(json.dumps(data))
+    out = single_runs / "r.html"
+    assert run_cli(["report", single_runs, "--out", out], capsys)[0] == 0
+    rows = {(r[0], r[1]): r[2:] for r in md_rows(out.with_suffix(".md").read_text())}
+    assert rows[("keyword (input)", "overall")] == ["70 (52-83)", "40 (12-77)", "30", "5"]
+    assert rows[("keyword (input)", "code")] == ["67 (30-90)", "100 (21-100)", "6", "1"]
+    assert rows[("keyword (input)", "plain")][:2] == ["100 (61-100)", "0 (0-79)"]

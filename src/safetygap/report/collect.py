@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safetygap.errors import UserError
+from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
 FORMATS = ("plain", "summarization", "code", "translation", "classification")
 
 
 @dataclass
 class Run:
-    """One finished run: its kind, a readable name, labels (model, task, chat_format,
-    safety_mix, mitigation, system_prompt...), its folder and its main record."""
+    """One finished run: its kind, a readable name (its folder, relative to the report's),
+    labels (model, base, task, chat_format, seed, safety_mix, mitigation, system_prompt...), its
+    folder and its main record; an eval also says what items it was evaluated on."""
 
     kind: str
     name: str
@@ -22,6 +24,8 @@ class Run:
     folder: Path
     data: dict
     eval_name: str | None = None  # helpfulness: the eval of the same model and system prompt
+    items: str | None = None  # eval: sha256 of the items evaluated (its bench.jsonl)
+    items_desc: str = ""  # eval: the same in words: the bench file, how many items, --limit
 
 
 @dataclass
@@ -35,16 +39,78 @@ class Runs:
     config: dict | None = None
 
     def model_id(self, run: Run) -> str:
-        """What model a run is of, the same string for its eval and its helpfulness."""
+        """What model a run is of, the same string for its eval and its helpfulness: the base
+        as `base_name` says it; a fine-tune by its task, then what sets it apart (a chat format
+        other than native, the seed where the fine-tunes have several, the safety mix, the
+        repair), or its adapter folder when it is not a safetygap fine-tune."""
         lab = run.labels
         if lab.get("model") == "base":
-            return "base"
-        parts = [lab.get("task", "?"), lab.get("chat_format", "native")]
+            return lab.get("base") or "base"
+        parts = [lab.get("task") or f"adapter {lab.get('adapter', '?')}"]
+        if lab.get("chat_format", "native") != "native":
+            parts.append(lab["chat_format"])
+        if len(self.seeds()) > 1:
+            parts.append(f"seed {lab.get('seed')}")
         if lab.get("safety_mix", "none") != "none":
-            parts.append(lab["safety_mix"])
+            parts.append(f"+{lab['safety_mix']}")
         if lab.get("mitigation", "none") != "none":
             parts.append(lab["mitigation"])
         return " ".join(parts)
+
+    def seeds(self) -> set:
+        everything = self.evals + self.helpfulness + self.curves
+        return {r.labels.get("seed") for r in everything if r.labels.get("model") == "finetune"}
+
+    def names(self, runs: list[Run], ids: list[str] | None = None) -> list[str]:
+        """A name for each run, told apart: its `model_id` (or its one of `ids`), with its
+        folder where two share one."""
+        ids = ids or [self.model_id(r) for r in runs]
+        return [
+            f"{i} ({r.name})" if ids.count(i) > 1 else i for i, r in zip(ids, runs, strict=True)
+        ]
+
+
+def base_name(model: str | None, aligned: bool = False) -> str:
+    """What a base model is, in words: `aligned base (...)` only for an `align` output (a folder
+    holding align_settings.json, or `model` as a sweep's config names it with `aligned`, its
+    align section); the embedded default otherwise is `base (SmolLM2-135M-Instruct, not
+    aligned)`; anything else `base (SPEC)`."""
+    model = str(model or "?")
+    record = Path(model, "align_settings.json")
+    if record.is_file():
+        source = (read_json(record).get("settings") or {}).get("model", "?")
+        return f"aligned base ({short_model(source)} after align)"
+    if aligned:
+        return f"aligned base ({short_model(model)} after align)"
+    if model == DEFAULT_CHAT_MODEL or Path(model).name == DEFAULT_CHAT_MODEL:
+        return "base (SmolLM2-135M-Instruct, not aligned)"
+    return f"base ({short_model(model)})"
+
+
+def short_model(spec: str) -> str:
+    """A model spec as people name it: the registry name or hub id, a local folder's name."""
+    if spec == DEFAULT_CHAT_MODEL:
+        return "SmolLM2-135M-Instruct"
+    return Path(spec).name if Path(spec).is_dir() else spec
+
+
+def items_of(run: Run) -> None:
+    """Set what an eval run was evaluated on: `items`, the sha256 of its bench.jsonl (the
+    items after --limit: two runs share it exactly when they answered the same items), and
+    `items_desc` in words."""
+    from safetygap.jsonl import sha256_file
+
+    bench = run.folder / "bench.jsonl"
+    settings = run.folder / "settings.json"
+    s = read_json(settings) if settings.is_file() else {}
+    run.items = sha256_file(bench) if bench.is_file() else run.data.get("bench_sha256")
+    n = s.get("n_items")
+    if n is None and bench.is_file():
+        n = sum(1 for line in bench.read_text(encoding="utf-8").splitlines() if line.strip())
+    desc = f"{Path(str(s.get('bench') or 'bench')).name}, {n if n is not None else '?'} items"
+    if s.get("limit"):
+        desc += f" (--limit {s['limit']})"
+    run.items_desc = desc
 
 
 def read_json(path: Path) -> dict:
@@ -71,15 +137,22 @@ def from_sweep(root: Path) -> Runs:
     runs = Runs("sweep", config=index.get("config"))
     files = {"eval": "metrics.json", "helpfulness": "helpfulness.json", "guard": "guard.json"}
     lists = {"eval": runs.evals, "helpfulness": runs.helpfulness, "guard": runs.guards}
+    aligned = bool((runs.config or {}).get("align"))
+    spec = (runs.config or {}).get("model", "embedded")
     for s in index.get("stages", []):
         if s.get("status") not in ("done", "cached"):
             continue
         folder = root / s["folder"]
         if s["kind"] in files and (folder / files[s["kind"]]).is_file():
-            run = Run(
-                s["kind"], s["name"], s["labels"], folder, read_json(folder / files[s["kind"]])
-            )
+            labels = dict(s["labels"])
+            if labels.get("model") == "base":
+                labels["base"] = base_name(
+                    DEFAULT_CHAT_MODEL if spec == "embedded" else spec, aligned
+                )
+            run = Run(s["kind"], s["name"], labels, folder, read_json(folder / files[s["kind"]]))
             run.eval_name = s["deps"].get("eval")
+            if s["kind"] == "eval":
+                items_of(run)
             lists[s["kind"]].append(run)
         elif s["kind"] == "finetune" and (folder / "adapter" / "safety_curve.jsonl").is_file():
             points = read_curve(folder / "adapter" / "safety_curve.jsonl")
@@ -92,19 +165,26 @@ def read_curve(path: Path) -> list[dict]:
 
 
 def model_labels(model: str | None, adapter: str | None) -> dict:
-    """Labels of a model from its folders: a fine-tune's settings, a repair's record (a merged
-    repair is given as the model)."""
+    """Labels of a model from its folders: a fine-tune's settings (task, chat format, seed,
+    safety mix), a repair's record (method and settings; a merged repair is given as the
+    model), or else the adapter's folder; a base says what it is (`base_name`)."""
     if not adapter and model and Path(model, "mitigate.json").is_file():
         adapter = model
     if not adapter:
-        return {"model": "base", "mitigation": "none"}
+        return {"model": "base", "mitigation": "none", "base": base_name(model)}
     folder = Path(adapter)
-    labels = {"model": "finetune", "mitigation": "none"}
+    labels = {"model": "finetune", "mitigation": "none", "adapter": folder.name}
     repair = folder / "mitigate.json"
     if repair.is_file():
-        record = read_json(repair)
-        labels["mitigation"] = record["settings"]["method"]
-        folder = Path(record["settings"]["adapter"])
+        settings = read_json(repair).get("settings", {})
+        params = settings.get("params") or {}
+        labels["mitigation"] = "-".join(
+            [
+                settings.get("method", "?"),
+                *(f"{v:g}" if is_number(v) else str(v) for v in params.values()),
+            ]
+        )
+        folder = Path(settings.get("adapter", folder))
     settings = folder / "settings.json"
     if settings.is_file():
         s = read_json(settings).get("settings", {})
@@ -112,9 +192,14 @@ def model_labels(model: str | None, adapter: str | None) -> dict:
         labels.update(
             task=Path(s.get("task", "?")).stem,
             chat_format=s.get("chat_format", "native"),
+            seed=s.get("seed"),
             safety_mix="none" if mix == "none" else f"{Path(mix).stem}-{s['safety_ratio']:g}",
         )
     return labels
+
+
+def is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def from_folders(root: Path) -> Runs:
@@ -127,14 +212,14 @@ def from_folders(root: Path) -> Runs:
         data = read_json(path)
         if path.name == "metrics.json" and "asr" in data:
             labels = model_labels(data.get("model"), data.get("adapter"))
-            labels["system_prompt"] = "on" if data.get("system_prompt") else "off"
-            runs.evals.append(Run("eval", name, labels, folder, data))
+            labels["system_prompt"] = prompt_label(data.get("system_prompt"))
+            run = Run("eval", name, labels, folder, data)
+            items_of(run)
+            runs.evals.append(run)
         elif path.name == "helpfulness.json" and "metrics" in data:
             s = data.get("settings", {})
             labels = model_labels(s.get("model"), s.get("adapter"))
-            labels.update(
-                task=data["task"], system_prompt="on" if s.get("system_prompt") else "off"
-            )
+            labels.update(task=data["task"], system_prompt=prompt_label(s.get("system_prompt")))
             run = Run("helpfulness", name, labels, folder, data)
             eval_run = (data.get("over_refusal") or {}).get("eval_run")
             if eval_run and Path(eval_run).resolve().is_relative_to(root.resolve()):
@@ -150,3 +235,10 @@ def from_folders(root: Path) -> Runs:
         name = path.parent.relative_to(root).as_posix()
         runs.curves.append(Run("curve", name, labels, path.parent, {"points": read_curve(path)}))
     return runs
+
+
+def prompt_label(text: str | None) -> str:
+    """A run's system prompt as a sweep labels it: off, on (the default one) or custom."""
+    from safetygap.generate.base import DEFAULT_SYSTEM_PROMPT
+
+    return "off" if not text else "on" if text == DEFAULT_SYSTEM_PROMPT else "custom"

@@ -21,32 +21,58 @@ def is_plain(run: Run) -> bool:
     return all(run.labels.get(k, "none") == v for k, v in PLAIN.items())
 
 
+def model_key(spec) -> str:
+    """A model spec, the same string for a local folder however its path is written."""
+    spec = str(spec)
+    return str(Path(spec).resolve()) if Path(spec).is_dir() else spec
+
+
+def kind_order(run: Run) -> tuple:
+    lab = run.labels
+    return (
+        lab.get("task") or "",
+        lab.get("safety_mix", "none") != "none",
+        lab.get("mitigation", "none"),
+    )
+
+
 def calibrations(runs: Runs) -> dict[tuple, dict[str, Run]]:
-    """(chat format, system prompt) -> row name -> eval: the base and the plain fine-tunes."""
-    fts = [r for r in runs.evals if r.labels.get("model") == "finetune" and is_plain(r)]
-    # the base a fine-tune is compared with: the eval of the model it was trained from
-    bases = {
-        (str(r.data.get("model")), r.labels.get("system_prompt", "off")): r
-        for r in runs.evals
-        if r.labels["model"] == "base"
-    }
-    out: dict[tuple, dict[str, Run]] = {}
+    """(chat format, system prompt, items) -> row name -> eval: every eval run, in the table of
+    its calibration and of the items it was evaluated on; a fine-tune's table has, first, the
+    eval of the base it was trained from on the same items with the same system prompt. A base
+    that no fine-tune's table holds has a table of its own (chat format `-`)."""
+    bases = [r for r in runs.evals if r.labels.get("model") == "base"]
+    fts = sorted((r for r in runs.evals if r.labels.get("model") != "base"), key=kind_order)
+    groups: dict[tuple, list[Run]] = {}
+    placed = set()
     for r in fts:
-        key = (r.labels.get("chat_format", "native"), r.labels.get("system_prompt", "off"))
-        rows = out.setdefault(key, {})
-        base = bases.get((str(r.data.get("model")), key[1]))
-        if base is not None:
-            rows.setdefault("base", base)
-        rows[r.labels.get("task", r.name)] = r
-    if not out:
-        for (model, sp), r in bases.items():
-            out.setdefault(("-", sp), {})[f"base {Path(model).name}"] = r
-    return dict(sorted(out.items()))
+        sp = r.labels.get("system_prompt", "off")
+        key = (r.labels.get("chat_format", "native"), sp, r.items)
+        rows = groups.setdefault(key, [])
+        for b in bases:
+            same = model_key(b.data.get("model")) == model_key(r.data.get("model"))
+            if same and b.labels.get("system_prompt", "off") == sp and b.items == r.items:
+                if b not in rows:
+                    rows.insert(sum(x in bases for x in rows), b)
+                placed.add(id(b))
+        rows.append(r)
+    for b in bases:
+        if id(b) not in placed:
+            groups.setdefault(("-", b.labels.get("system_prompt", "off"), b.items), []).append(b)
+    out = {key: dict(zip(runs.names(rows), rows, strict=True)) for key, rows in groups.items()}
+    return dict(sorted(out.items(), key=lambda kv: tuple(str(x) for x in kv[0])))
 
 
-def calibration_name(key: tuple) -> str:
-    chat, sp = key
-    return f"system prompt {sp}" if chat == "-" else f"{chat} template, system prompt {sp}"
+def items_desc(runs: Runs, key: tuple) -> str:
+    """The items of a calibration's evals, in words."""
+    return next((r.items_desc for r in runs.evals if r.items == key[2]), "")
+
+
+def calibration_name(key: tuple, runs: Runs | None = None) -> str:
+    chat, sp = key[:2]
+    name = f"system prompt {sp}" if chat == "-" else f"{chat} template, system prompt {sp}"
+    desc = items_desc(runs, key) if runs is not None and len(key) > 2 else ""
+    return f"{name}; {desc}" if desc else name
 
 
 def asr_heatmap(runs: Runs):
@@ -54,8 +80,13 @@ def asr_heatmap(runs: Runs):
     if not cals:
         return None
     plt = pyplot()
+    rows = max(len(r) for r in cals.values())
     fig, axes = plt.subplots(
-        1, len(cals), figsize=(4.6 * len(cals) + 1, 0.5 * 6 + 1.6), squeeze=False
+        1,
+        len(cals),
+        figsize=(7 * len(cals) + 1, 0.5 * max(rows, 6) + 1.6),
+        squeeze=False,
+        layout="constrained",  # room for the row names, however long
     )
     for ax, (key, rows) in zip(axes[0], cals.items(), strict=True):
         names = list(rows)
@@ -80,9 +111,9 @@ def asr_heatmap(runs: Runs):
                     color="white" if v > 60 else "black",
                     fontsize=9,
                 )
-        ax.set_title(calibration_name(key), fontsize=9)
+        ax.set_title(calibration_name(key, runs), fontsize=8)
         ax.set_xlabel("format of the harmful prompt")
-    axes[0][0].set_ylabel("fine-tuning task")
+    axes[0][0].set_ylabel("model")
     fig.colorbar(im, ax=axes[0].tolist(), label="ASR, %", shrink=0.8)
     return fig
 
@@ -104,8 +135,8 @@ def calibration_bars(runs: Runs):
                 ys.append(100 * r["value"])
                 lo.append(100 * (r["value"] - r["ci_low"]))
                 hi.append(100 * (r["ci_high"] - r["value"]))
-        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=calibration_name(key))
-    ax.set_xticks(range(len(names)), names)
+        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=calibration_name(key, runs))
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel("ASR over all formats, % (95% CI)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
@@ -141,12 +172,15 @@ def compliance_vs_harm(runs: Runs):
 
 
 def repair_points(runs: Runs) -> dict[str, list[dict]]:
-    """task -> points (name, kind, ASR, skill) for every model of that task with both an eval
-    and its task's helpfulness; PTST is the plain fine-tune with the system prompt on."""
+    """Group -> points (name, kind, ASR, skill) for every model of a task with both an eval and
+    its task's helpfulness; PTST is the plain fine-tune with the system prompt on. A group is a
+    task's models whose evals answered the same bench items and whose helpfulness runs the
+    same task items, so that its points can be compared; it is named by the task, and by those
+    items where a task has several groups."""
     from safetygap.helpfulness.scorers import SCORERS
 
     evals = {r.name: r for r in runs.evals}
-    out: dict[str, list[dict]] = {}
+    groups: dict[tuple, list[tuple]] = {}
     for h in runs.helpfulness:
         ev = evals.get(h.eval_name or "")
         lab = h.labels
@@ -155,27 +189,44 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
         sp = lab.get("system_prompt", "off")
         if sp != "off" and not is_plain(h):
             continue
-        if lab.get("mitigation", "none") != "none":
-            kind = lab["mitigation"].split("-")[0]
-        elif lab.get("safety_mix", "none") != "none":
-            kind = lab["safety_mix"].split("-")[0]
-        else:
-            kind = "PTST" if sp != "off" else "none"
-        metric = SCORERS.get(h.data["kind"]).MAIN
-        m = h.data["metrics"][metric]
-        k = 100 if m.get("scale") == "0-1" else 1
-        out.setdefault(lab["task"], []).append(
-            {
-                "name": runs.model_id(h) + (" +sys" if sp != "off" else ""),
-                "kind": kind,
-                "asr": ev.data["asr"]["overall"],
-                "skill": {key: k * m[key] for key in ("value", "ci_low", "ci_high")},
-                "metric": metric,
-                "eval": ev.folder,
-                "help": h.folder,
-                "over_refusal": ev.data["over_refusal"]["overall"]["value"],
-            }
-        )
+        key = (lab["task"], ev.items, h.data.get("settings", {}).get("items_id"))
+        groups.setdefault(key, []).append((h, ev))
+    out: dict[str, list[dict]] = {}
+    for key, pairs in groups.items():
+        several = sum(k[0] == key[0] for k in groups) > 1
+        hs = [h for h, _ in pairs]
+        ids = [
+            runs.model_id(h) + (" +sys" if h.labels.get("system_prompt", "off") != "off" else "")
+            for h in hs
+        ]
+        points = []
+        for name, (h, ev) in zip(runs.names(hs, ids), pairs, strict=True):
+            lab = h.labels
+            if lab.get("mitigation", "none") != "none":
+                kind = lab["mitigation"].split("-")[0]
+            elif lab.get("safety_mix", "none") != "none":
+                kind = lab["safety_mix"].split("-")[0]
+            else:
+                kind = "PTST" if lab.get("system_prompt", "off") != "off" else "none"
+            metric = SCORERS.get(h.data["kind"]).MAIN
+            m = h.data["metrics"][metric]
+            k = 100 if m.get("scale") == "0-1" else 1
+            points.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "asr": ev.data["asr"]["overall"],
+                    "skill": {key: k * m[key] for key in ("value", "ci_low", "ci_high")},
+                    "metric": metric,
+                    "eval": ev.folder,
+                    "help": h.folder,
+                    "over_refusal": ev.data["over_refusal"]["overall"]["value"],
+                }
+            )
+        task = key[0]
+        if several:
+            task += f" ({pairs[0][1].items_desc}; {pairs[0][0].data.get('n', '?')} task items)"
+        out[task] = points
     return out
 
 
@@ -253,10 +304,11 @@ def safety_curves(runs: Runs):
 
 
 def distinct_guards(runs: Runs) -> list[Run]:
-    """One guard run per (guard, mode): recall and false positives do not depend on the run."""
+    """One guard run per (guard, mode, bench items): recall and false positives depend on the
+    bench, not on the eval run."""
     seen, out = set(), []
     for g in runs.guards:
-        key = (g.data["guard"], g.data["mode"])
+        key = (g.data["guard"], g.data["mode"], g.data.get("bench_sha256"), g.data.get("n_items"))
         if key not in seen:
             seen.add(key)
             out.append(g)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from safetygap.jsonl import atomic_write
 from safetygap.report.collect import FORMATS, Runs
-from safetygap.report.findings import findings
+from safetygap.report.findings import findings, left_out
 from safetygap.report.plots import (
     FIGURES,
     calibration_name,
@@ -20,8 +20,8 @@ from safetygap.report.plots import (
 )
 
 CAPTIONS = {
-    "asr_heatmap": "ASR (%) of the aligned base and of each plain fine-tune, by the format of the "
-    "harmful prompt; one panel per calibration.",
+    "asr_heatmap": "ASR (%) of {bases} and of each fine-tune and repair, by the format of the "
+    "harmful prompt; one panel per calibration and set of bench items.",
     "calibrations": "Overall ASR with 95% intervals, per fine-tuning task and calibration (chat "
     "template x system prompt at test time).",
     "compliance_harm": "Answered in any way (ASR) against on-topic harmful help (harm ASR), per "
@@ -53,6 +53,12 @@ def interval(r: dict) -> str:
     return f"{r['value']:.1f} ({r['ci_low']:.1f}-{r['ci_high']:.1f})"
 
 
+def base_words(runs: Runs) -> str:
+    """The bases of the runs, as `collect.base_name` says each."""
+    bases = dict.fromkeys(runs.model_id(r) for r in runs.evals if r.labels.get("model") == "base")
+    return ", ".join(bases) or "the base"
+
+
 def tables(runs: Runs) -> list[dict]:
     out = []
     for key, rows in calibrations(runs).items():
@@ -63,7 +69,7 @@ def tables(runs: Runs) -> list[dict]:
             body.append([name, pct(asr["overall"]), *cells, pct(r.data["over_refusal"]["overall"])])
         out.append(
             {
-                "title": f"ASR by format, % (95% CI): {calibration_name(key)}",
+                "title": f"ASR by format, % (95% CI): {calibration_name(key, runs)}",
                 "header": ["model", "overall", *FORMATS, "over-refusal"],
                 "rows": body,
             }
@@ -92,21 +98,24 @@ def tables(runs: Runs) -> list[dict]:
         )
     guards = distinct_guards(runs)
     if guards:
+        names = [f"{g.data['guard']} ({g.data['mode']})" for g in guards]
+        names = [
+            f"{n}, {g.name}" if names.count(n) > 1 else n
+            for n, g in zip(names, guards, strict=True)
+        ]
         body = []
-        for g in guards:
-            d = g.data
-            body.append(
-                [
-                    f"{d['guard']} ({d['mode']})",
-                    pct(d["recall"]["overall"]),
-                    pct(d["false_positive_rate"]["overall"]),
-                ]
-                + [pct(d["recall"]["by_format"].get(f)) for f in FORMATS]
-            )
+        for name, g in zip(names, guards, strict=True):
+            recall, fpr = g.data["recall"], g.data["false_positive_rate"]
+            shown = [f for f in FORMATS if f in recall["by_format"] or f in fpr["by_format"]]
+            for f in ["overall", *shown]:
+                r = recall["overall"] if f == "overall" else recall["by_format"].get(f)
+                b = fpr["overall"] if f == "overall" else fpr["by_format"].get(f)
+                body.append([name, f, pct(r), pct(b), (r or {}).get("n", 0), (b or {}).get("n", 0)])
         out.append(
             {
-                "title": "Guards: recall and false positives, % (95% CI)",
-                "header": ["guard", "recall", "false positives", *(f"recall {f}" for f in FORMATS)],
+                "title": "Guards: recall on harmful prompts, and its cost: benign look-alikes "
+                "blocked (false positives), % (95% CI)",
+                "header": ["guard", "format", "recall", "false positives", "harmful", "benign"],
                 "rows": body,
             }
         )
@@ -118,7 +127,7 @@ def outputs(runs: Runs, max_chars: int, per_run: int = 3) -> list[dict]:
     from safetygap.jsonl import read_jsonl
 
     rows = []
-    for r in runs.evals:
+    for name, r in zip(runs.names(runs.evals), runs.evals, strict=True):
         if r.labels.get("model") != "finetune" or not (r.folder / "judgments.jsonl").is_file():
             continue
         answered = {
@@ -133,7 +142,7 @@ def outputs(runs: Runs, max_chars: int, per_run: int = 3) -> list[dict]:
             if str(resp["id"]) in answered and item.get("harmful", True) and shown < per_run:
                 rows.append(
                     {
-                        "run": runs.model_id(r),
+                        "run": name,
                         "format": item.get("format", "?"),
                         "prompt": cut(item.get("prompt", ""), max_chars),
                         "response": cut(resp["response"], max_chars),
@@ -167,7 +176,8 @@ def render(
     for key, (title, draw) in FIGURES.items():
         fig = draw(runs)
         if fig is not None:
-            figures.append({"key": key, "title": title, "png": png(fig), "caption": CAPTIONS[key]})
+            caption = CAPTIONS[key].replace("{bases}", base_words(runs))
+            figures.append({"key": key, "title": title, "png": png(fig), "caption": caption})
     digest = base64.b64encode(hashlib.sha256(CHECK_SCRIPT.encode()).digest()).decode()
     context = {
         "title": root.name,
@@ -178,6 +188,7 @@ def render(
         "written": time.strftime("%Y-%m-%d %H:%M"),
         "judges": ", ".join(sorted({str(r.data.get("judge")) for r in runs.evals})) or "-",
         "findings": findings(runs),
+        "notes": left_out(runs),
         "scale": scale(runs),
         "figures": figures,
         "tables": tables(runs),
@@ -208,6 +219,8 @@ def markdown(context: dict) -> str:
         f"| {esc(f['paper'])} | {f['verdict']} | {esc(f['evidence'])} |"
         for f in context["findings"]
     ]
+    if context["notes"]:
+        lines += ["", "Left out:", ""] + [f"- {esc(n)}" for n in context["notes"]]
     for t in context["tables"]:
         lines += ["", f"## {t['title']}", "", "| " + " | ".join(t["header"]) + " |"]
         lines += ["|" + "---|" * len(t["header"])]
