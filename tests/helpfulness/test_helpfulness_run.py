@@ -83,6 +83,9 @@ def test_scores_known_answers_resumes_and_compares(tweets, tmp_path, capsys):
         assert (acc["a"], acc["only_a"], acc["only_b"]) == (1.0, 4, 0)
         assert acc["p_value"] == pytest.approx(0.125)  # 4 discordant pairs, all one way
         assert acc["test"] == "McNemar exact" and rows["macro_f1"]["test"] == "paired bootstrap"
+        flips = ["compare", tmp_path / "right", tmp_path / "lazy", "--show-flips"]
+        rc, out, err = run_cli(flips, capsys)
+        assert rc == 2 and out == "" and err.count("\n") == 1 and "eval runs" in err
     finally:
         right.close()
         lazy.close()
