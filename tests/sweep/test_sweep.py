@@ -153,6 +153,11 @@ def test_a_failed_stage_is_reported_and_the_rest_goes_on(
         ({"mitigations": [{"method": "scale", "lambda": 0.5, "beta": 1}]}, "mitigations.0"),
         ({"resources": {"training": {"gpus": 1}}}, "resources"),
         (
+            {"mitigations": [{"method": "ptst"}], "eval": {"system_prompts": ["off", "on"]}},
+            "mitigations",
+        ),
+        ({"mitigations": [{"method": "ptst", "beta": 0.5}]}, "mitigations.0"),
+        (
             {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "multitask", "ratio": 2}]}},
             "finetune.safety_mixes",
         ),
@@ -240,6 +245,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
+        ("repair-map", {"finetune": 28, "mitigate": 20, "eval": 53, "helpfulness": 56}),
     ],
 )
 def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
@@ -257,6 +263,13 @@ def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
         settings = resolve(**ft.params)
         assert (settings.quantize, settings.lora_r, settings.lora_alpha) == ("4bit", 64, 16)
         assert cfg.resources["finetune"]["gpus"] == 1
+    if preset == "repair-map":  # PTST: the plain fine-tune's adapter, tested with the prompt on
+        ptst = [s for s in stages if s.kind == "eval" and s.labels["mitigation"] == "ptst"]
+        assert len(ptst) == 4 and all(s.params["system_prompt"] == "on" for s in ptst)
+        assert all(s.deps["adapter"].startswith("finetune:") for s in ptst)
+        assert all(
+            s.labels["system_prompt"] == "off" for s in stages if s.kind == "eval" and s not in ptst
+        )
     names = [s.name for s in stages]
     assert len(set(names)) == len(names)
     for s in stages:  # every stage comes after what it reads

@@ -138,9 +138,13 @@ def check_settings(value: dict) -> None:
 
 
 class Mitigation(Strict):
-    """A post-hoc repair of every plain fine-tune (`safetygap mitigate`)."""
+    """A repair of every plain fine-tune: post hoc (`safetygap mitigate`), or `ptst` ("pure
+    tuning, safe testing", Lyu et al. 2024: the same fine-tune tested with the safety system
+    prompt on; nothing is trained or changed)."""
 
-    method: Literal["scale", "safelora", "resta"] = Field(description="The repair method.")
+    method: Literal["scale", "safelora", "resta", "ptst"] = Field(
+        description="The repair method (scale, safelora, resta or ptst)."
+    )
     lam: float | None = Field(None, alias="lambda", description="scale: the adapter's weight.")
     threshold: float | None = Field(None, description="safelora: the similarity threshold.")
     layers: int | None = Field(None, description="safelora: how many modules to project.")
@@ -150,7 +154,7 @@ class Mitigation(Strict):
 
     @model_validator(mode="after")
     def own_params(self) -> "Mitigation":
-        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}}.get(
+        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}, "ptst": set()}.get(
             self.method, {"beta", "dare", "seed"}
         )
         stray = sorted(set(self.params()) - own)
@@ -248,11 +252,16 @@ class SweepConfig(Strict):
         spec = user_check(parse_spec, self.base_spec())
         if spec.is_remote and (self.align or self.finetune):
             raise ValueError("model: an endpoint cannot be aligned or fine-tuned")
-        needs_unaligned = [m.method for m in self.mitigations if m.method != "scale"]
+        needs_unaligned = [m.method for m in self.mitigations if m.method in ("safelora", "resta")]
         if needs_unaligned and not self.align and not self.unaligned:
             raise ValueError(
                 f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
                 "tuning) or an `align` section"
+            )
+        if any(m.method == "ptst" for m in self.mitigations) and "on" in self.eval.system_prompts:
+            raise ValueError(
+                "mitigations: ptst is the plain fine-tune tested with the system prompt on, "
+                "which eval.system_prompts already does"
             )
         for kind in self.resources:
             if kind not in STAGE_KINDS:

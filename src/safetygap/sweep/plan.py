@@ -90,8 +90,10 @@ def expand(cfg: SweepConfig) -> list[Stage]:
         params = {"model": cfg.base_spec(), **cfg.align.model_dump()}
         stages.append(Stage("align", "align", params, labels={"model": "base"}))
 
-    # the models every eval reads: (id, deps giving model/adapter, external params, labels)
-    models = [("base", dict(base), dict(external), {"model": "base", "mitigation": "none"})]
+    # the models every eval reads: (id, deps giving model/adapter, external params, labels,
+    # the system prompts it is tested with: None for eval.system_prompts)
+    base_labels = {"model": "base", "mitigation": "none"}
+    models = [("base", dict(base), dict(external), base_labels, None)]
     tasks = []
     if cfg.finetune:
         tasks = list(dict.fromkeys(task_label(t) for t in cfg.finetune.tasks))
@@ -99,26 +101,31 @@ def expand(cfg: SweepConfig) -> list[Stage]:
         for mid, params, labels in finetunes(cfg.finetune):
             name = f"finetune:{mid}"
             stages.append(Stage("finetune", name, {**params, **external}, dict(base), labels))
-            models.append((mid, {**base, "adapter": name}, dict(external), labels))
+            models.append((mid, {**base, "adapter": name}, dict(external), labels, None))
             if labels["safety_mix"] != "none":
                 continue
             for m in cfg.mitigations:
                 rid = f"{mid}+{m.label()}"
+                rlabels = {**labels, "mitigation": m.label()}
+                if m.method == "ptst":  # the same adapter, tested with the system prompt on
+                    models.append((rid, {**base, "adapter": name}, external, rlabels, ["on"]))
+                    continue
                 params = {
                     "method": m.method,
                     "params": m.params(),
                     "unaligned": cfg.unaligned or (cfg.base_spec() if cfg.align else None),
                     **external,
                 }
-                rlabels = {**labels, "mitigation": m.label()}
                 deps = {**base, "adapter": name}
                 stages.append(Stage("mitigate", f"mitigate:{rid}", params, deps, rlabels))
-                models.append((rid, {**base, "adapter": f"mitigate:{rid}"}, external, rlabels))
+                models.append(
+                    (rid, {**base, "adapter": f"mitigate:{rid}"}, external, rlabels, None)
+                )
 
     e = cfg.eval
     kinds = cfg.helpfulness.kinds if cfg.helpfulness else {}
-    for mid, deps, ext, labels in models:
-        for sp in e.system_prompts:
+    for mid, deps, ext, labels, prompts in models:
+        for sp in prompts or e.system_prompts:
             sys_label = sp if sp in ("on", "off") else "custom"
             ev = f"eval:{mid}/sys-{sys_label}"
             params = {
