@@ -36,6 +36,7 @@ def swept(tmp_path_factory, smollm_dir):
         )
     )
     cfg = tiny_config(models, task, write_bench(root / "bench.jsonl"))
+    cfg["mitigations"].append({"method": "ptst"})
     cfg["finetune"]["settings"]["safety_every"] = 1
     cfg["finetune"]["settings"]["safety_items"] = 5
     path = root / "sweep.yaml"
@@ -89,6 +90,11 @@ def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     assert "http://" not in html and "https://" not in html  # nothing fetched at view time
     md = out.with_suffix(".md").read_text()
     assert "## ASR by format" in md and "| base |" in md
+    # the repair section: every repair paired with none, the rule, the paper's cure beside it
+    assert "## Repairs of the labels fine-tune" in md and "## Best repair per fine-tune" in md
+    for name in ("| none |", "| PTST |", "| scale 0.5 |", "| resta |"):
+        assert name in md, name
+    assert "The rule: the largest significant ASR cut" in md and "| not run |" in md
     assert PLANTED not in html and "pwned" not in html  # outputs hidden by default
 
 

@@ -157,6 +157,7 @@ def test_a_failed_stage_is_reported_and_the_rest_goes_on(
             "mitigations",
         ),
         ({"mitigations": [{"method": "ptst", "beta": 0.5}]}, "mitigations.0"),
+        ({"mitigations": [{"method": "scale", "lambda": 0.5, "tasks": ["nope"]}]}, "mitigations"),
         (
             {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "multitask", "ratio": 2}]}},
             "finetune.safety_mixes",
@@ -241,7 +242,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
 @pytest.mark.parametrize(
     "preset, counts",
     [
-        ("quick", {"align": 1, "finetune": 1, "mitigate": 1, "eval": 3, "helpfulness": 3}),
+        ("quick", {"align": 1, "finetune": 4, "mitigate": 1, "eval": 6, "helpfulness": 8}),
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),

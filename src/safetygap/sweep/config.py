@@ -81,6 +81,9 @@ class SafetyMix(Strict):
 
     mix: str = Field(description="singletask (plain format), multitask (every format) or a file.")
     ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
+    tasks: list[Name] | None = Field(
+        None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
+    )
 
 
 class FinetuneConfig(Strict):
@@ -151,6 +154,9 @@ class Mitigation(Strict):
     beta: float | None = Field(None, description="resta: the safety vector's weight.")
     dare: float | None = Field(None, description="resta: DARE drop rate.")
     seed: int | None = Field(None, description="resta: the DARE seed.")
+    tasks: list[Name] | None = Field(
+        None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
+    )
 
     @model_validator(mode="after")
     def own_params(self) -> "Mitigation":
@@ -166,7 +172,8 @@ class Mitigation(Strict):
         return self
 
     def params(self) -> dict:
-        return {k: v for k, v in self.model_dump(exclude={"method"}).items() if v is not None}
+        dumped = self.model_dump(exclude={"method", "tasks"})
+        return {k: v for k, v in dumped.items() if v is not None}
 
     def label(self) -> str:
         return "-".join([self.method, *(f"{v:g}" for v in self.params().values())])
@@ -258,6 +265,19 @@ class SweepConfig(Strict):
                 f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
                 "tuning) or an `align` section"
             )
+        named = (
+            {Path(t).stem if t.endswith(".jsonl") else t for t in self.finetune.tasks}
+            if self.finetune
+            else set()
+        )
+        for where, entries in (
+            ("finetune.safety_mixes", self.finetune.safety_mixes if self.finetune else []),
+            ("mitigations", self.mitigations),
+        ):
+            for entry in entries:
+                stray = sorted(set(getattr(entry, "tasks", None) or []) - named)
+                if stray:
+                    raise ValueError(f"{where}: tasks {', '.join(stray)} are not in finetune.tasks")
         if any(m.method == "ptst" for m in self.mitigations) and "on" in self.eval.system_prompts:
             raise ValueError(
                 "mitigations: ptst is the plain fine-tune tested with the system prompt on, "

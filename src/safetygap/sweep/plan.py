@@ -50,6 +50,8 @@ def finetunes(ft: FinetuneConfig) -> list[tuple[str, dict, dict]]:
         for chat_format in ft.chat_formats:
             for seed in ft.seeds:
                 for mix in ft.safety_mixes:
+                    if mix != "none" and mix.tasks and task_label(task) not in mix.tasks:
+                        continue
                     mid = f"{task_label(task)}/{chat_format}/s{seed}/{mix_label(mix)}"
                     params = {
                         **ft.settings,
@@ -105,6 +107,8 @@ def expand(cfg: SweepConfig) -> list[Stage]:
             if labels["safety_mix"] != "none":
                 continue
             for m in cfg.mitigations:
+                if m.tasks and labels["task"] not in m.tasks:
+                    continue
                 rid = f"{mid}+{m.label()}"
                 rlabels = {**labels, "mitigation": m.label()}
                 if m.method == "ptst":  # the same adapter, tested with the system prompt on
