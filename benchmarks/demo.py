@@ -54,7 +54,8 @@ def main() -> None:
     runs = collect(args.out)
     with results_page(PAGE, "The demo: `make demo` from an empty folder", INTRO):
         print(
-            f"Wall time of `safetygap demo` (set-up excluded): {clock(wall)}, exit {done.returncode}.\n"
+            f"Wall time of `safetygap demo` (set-up excluded): {clock(wall)}, "
+            f"exit {done.returncode}.\n"
         )
         print("| stage kind | stages | seconds |\n|---|---|---|")
         for kind, secs in by_kind.items():
