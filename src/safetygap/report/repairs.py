@@ -102,6 +102,10 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
             }
         )
     for pts in out.values():
+        names = [p["name"] for p in pts]
+        for p in pts:  # two runs of one name (say two scale factors read from folders)
+            if names.count(p["name"]) > 1:
+                p["name"] += f" ({Path(p['eval']).name})"
         pts.sort(key=lambda p: (KINDS.index(p["kind"]) if p["kind"] in KINDS else 99, p["name"]))
     return out
 
