@@ -23,11 +23,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "guard"
 TABLE = ROOT / "runs" / "table"
 SG = [sys.executable, "-m", "safetygap"]
-FORMATS = ["plain", "summarization", "code", "translation", "classification"]
+FORMATS = FORMAT_REGISTRY.names()
 GUARDS = ["keyword", "classifier", "classifier:multitask"]
 OUTPUT_GUARDS = ["keyword"]
 EVAL_RUNS = {"aligned base": "aligned", "+ classification": "eval-classification"}

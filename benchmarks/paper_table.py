@@ -23,8 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ["plain", "summarization", "code", "translation", "classification"]
+FORMATS = FORMAT_REGISTRY.names()
 
 
 def link(name: Path, target: Path) -> None:

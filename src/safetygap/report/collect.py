@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
 from safetygap.errors import UserError
 
-FORMATS = ("plain", "summarization", "code", "translation", "classification")
+FORMATS = tuple(FORMAT_REGISTRY.names())
 
 
 @dataclass
