@@ -209,6 +209,13 @@ class GuardConfig(Strict):
     guard: str = Field(description="The guard spec (`safetygap guard --guard`).")
     mode: Literal["input", "output"] = Field("input", description="What the guard reads.")
 
+    @field_validator("guard")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.guard import canonical_guard_spec
+
+        return canonical_guard_spec(value)
+
 
 class SweepConfig(Strict):
     """A whole study: what to align, fine-tune, repair and measure."""
