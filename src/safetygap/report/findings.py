@@ -106,11 +106,12 @@ def guards_lack_robustness(runs: Runs) -> dict:
     return finding
 
 
-def multitask_mix_helps(runs: Runs) -> dict:
+def all_formats_mix_helps(runs: Runs) -> dict:
     finding = {
-        "paper": "A multitask safety mix lowers ASR across tasks without hurting helpfulness.",
+        "paper": "A safety mix in every format lowers ASR across tasks without hurting "
+        "helpfulness.",
         "verdict": "not measured",
-        "evidence": "needs fine-tunes with and without the multitask mix, with helpfulness",
+        "evidence": "needs fine-tunes with and without the all-formats mix, with helpfulness",
     }
     from safetygap.eval.compare import compare as compare_asr
     from safetygap.helpfulness.compare import compare as compare_skill
@@ -119,7 +120,7 @@ def multitask_mix_helps(runs: Runs) -> dict:
     for pts in repair_points(runs).values():
         none = next((p for p in pts if p["kind"] == "none"), None)
         for p in pts:
-            if p["kind"] != "multitask" or none is None:
+            if p["kind"] != "all-formats" or none is None:
                 continue
             n += 1
             a = compare_asr(none["eval"], p["eval"])[0]
@@ -144,5 +145,5 @@ def findings(runs: Runs) -> list[dict]:
         tasks_that_erode(runs),
         weakest_formats(runs),
         guards_lack_robustness(runs),
-        multitask_mix_helps(runs),
+        all_formats_mix_helps(runs),
     ]

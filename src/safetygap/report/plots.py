@@ -158,7 +158,7 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
         if lab.get("mitigation", "none") != "none":
             kind = lab["mitigation"].split("-")[0]
         elif lab.get("safety_mix", "none") != "none":
-            kind = lab["safety_mix"].split("-")[0]
+            kind = lab["safety_mix"].rpartition("-")[0]  # NAME-RATIO: all-formats-0.3
         else:
             kind = "PTST" if sp != "off" else "none"
         metric = SCORERS.get(h.data["kind"]).MAIN

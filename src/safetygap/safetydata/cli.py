@@ -36,7 +36,7 @@ def build(
     kind: str = typer.Option(
         ...,
         "--kind",
-        help="multitask: refusals in every format; singletask: the same "
+        help="all-formats: refusals in every format; plain: the same "
         "seeds in plain chat format only (the 'Safety-Tuned LLaMAs' style).",
     ),
     out: Path = typer.Option(..., "--out", help="The JSONL file to write.", dir_okay=False),
@@ -44,7 +44,7 @@ def build(
         500, "--per-format", help="Harmful examples per format (the paper used 500)."
     ),
     formats: list[str] | None = typer.Option(
-        None, "--formats", help=f"multitask only. {FORMATS_HELP}"
+        None, "--formats", help=f"all-formats only. {FORMATS_HELP}"
     ),
     per_task: int | None = typer.Option(None, "--per-task", hidden=True),  # old --per-format
     tasks: list[str] | None = typer.Option(None, "--tasks", hidden=True),  # old --formats

@@ -79,8 +79,18 @@ class BenchConfig(Strict):
 class SafetyMix(Strict):
     """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
 
-    mix: str = Field(description="singletask (plain format), multitask (every format) or a file.")
+    mix: str = Field(
+        description="all-formats (safety data in every format), plain (plain format only) or a "
+        "JSONL file."
+    )
     ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
+
+    @field_validator("mix")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.safetydata import canonical_kind
+
+        return canonical_kind(value)
 
 
 class FinetuneConfig(Strict):
