@@ -164,3 +164,46 @@ def test_judge_agreement_is_drawn_from_an_agree_report(swept, tmp_path, capsys):
     code, stdout, _ = run_cli(["report", tmp_path / "judges", "--out", tmp_path / "r.html"], capsys)
     assert code == 0 and "judges" in stdout
     assert 'data-plot="judges"' in (tmp_path / "r.html").read_text()
+
+
+def test_old_mix_and_head_names_are_read_as_the_new(tmp_path):
+    """Runs recorded before the rename (`multitask`, `classifier:multitask`) are labelled with
+    today's names, and a mix's repair kind is its whole name (`all-formats`, not `all`)."""
+    from safetygap.bench.formats import FORMATS
+    from safetygap.report.collect import FORMATS as SHOWN
+    from safetygap.report.collect import Run, Runs, from_folders, model_labels, renamed
+    from safetygap.report.repairs import repair_points
+
+    assert list(SHOWN) == FORMATS.names()
+    ft = tmp_path / "ft"
+    ft.mkdir()
+    for mix, label in (("multitask", "all-formats-0.3"), ("/data/my-mix.jsonl", "my-mix-0.3")):
+        settings = {"task": "code", "safety_mix": mix, "safety_ratio": 0.3}
+        (ft / "settings.json").write_text(json.dumps({"settings": settings}))
+        assert model_labels(None, str(ft))["safety_mix"] == label
+    old = {"safety_mix": "singletask-0.2", "guard": "classifier:multitask", "task": "code"}
+    new = {"safety_mix": "plain-0.2", "guard": "classifier:all-formats", "task": "code"}
+    assert renamed(old) == new
+    assert renamed({"safety_mix": "none"}) == {"safety_mix": "none"}
+    guard = tmp_path / "g"
+    guard.mkdir()
+    (guard / "guard.json").write_text(
+        json.dumps({"guard": "classifier:multitask", "mode": "input", "recall": {}})
+    )
+    assert [g.data["guard"] for g in from_folders(tmp_path).guards] == ["classifier:all-formats"]
+
+    def point(mix):
+        labels = {"model": "finetune", "task": "code", "safety_mix": mix, "mitigation": "none"}
+        rate = {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}
+        asr = {"overall": rate, "by_format": {}}
+        ev = Run("eval", f"ev-{mix}", labels, tmp_path, {"asr": asr})
+        ev.data["over_refusal"] = {"overall": rate}
+        metric = {"accuracy": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "scale": "0-1"}}
+        h = Run("helpfulness", f"h-{mix}", labels, tmp_path, {"kind": "classification"})
+        h.data["metrics"] = metric
+        h.eval_name = ev.name
+        return ev, h
+
+    pairs = [point(m) for m in ("none", "all-formats-0.3", "plain-0.1667")]
+    runs = Runs("runs", evals=[e for e, _ in pairs], helpfulness=[h for _, h in pairs])
+    assert [p["kind"] for p in repair_points(runs)["code"]] == ["none", "plain", "all-formats"]

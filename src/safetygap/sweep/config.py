@@ -79,11 +79,21 @@ class BenchConfig(Strict):
 class SafetyMix(Strict):
     """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
 
-    mix: str = Field(description="singletask (plain format), multitask (every format) or a file.")
+    mix: str = Field(
+        description="all-formats (safety data in every format), plain (plain format only) or a "
+        "JSONL file."
+    )
     ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
     tasks: list[Name] | None = Field(
         None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
     )
+
+    @field_validator("mix")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.safetydata import canonical_kind
+
+        return canonical_kind(value)
 
 
 class FinetuneConfig(Strict):
@@ -219,6 +229,13 @@ class GuardConfig(Strict):
 
     guard: str = Field(description="The guard spec (`safetygap guard --guard`).")
     mode: Literal["input", "output"] = Field("input", description="What the guard reads.")
+
+    @field_validator("guard")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.guard import canonical_guard_spec
+
+        return canonical_guard_spec(value)
 
 
 class SweepConfig(Strict):

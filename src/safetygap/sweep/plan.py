@@ -18,6 +18,23 @@ from safetygap.sweep.config import FinetuneConfig, SweepConfig
 STAGE_VERSION = 1
 
 
+def key_spelling(params: dict) -> dict:
+    """`params` as a stage key hashes them: a safety mix and a guard head under the names they
+    had when keys began (`multitask`, `singletask`), so that a sweep run before their rename
+    finds its stages done. The data and the runs are the same under either name."""
+    from safetygap.guard.classifier import OLD_HEADS
+    from safetygap.safetydata import OLD_NAMES
+
+    mixes = {new: old for old, new in OLD_NAMES.items()}
+    guards = {f"classifier:{new}": f"classifier:{old}" for old, new in OLD_HEADS.items()}
+    out = dict(params)
+    if out.get("safety_mix") in mixes:
+        out["safety_mix"] = mixes[out["safety_mix"]]
+    if out.get("guard") in guards:
+        out["guard"] = guards[out["guard"]]
+    return out
+
+
 @dataclass
 class Stage:
     """One unit of work: `kind` runs with `params`, reading the folders of `deps` (role ->
@@ -176,7 +193,7 @@ def address(stages: list[Stage]) -> list[Stage]:
         body = {
             "version": STAGE_VERSION,
             "kind": s.kind,
-            "params": s.params,
+            "params": key_spelling(s.params),
             "deps": {role: keys[dep] for role, dep in sorted(s.deps.items())},
         }
         s.key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
