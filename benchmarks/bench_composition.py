@@ -3,7 +3,7 @@
     python benchmarks/bench_composition.py [--seeds N]
 
 Prints the seed pool (loaded, merged, train/test), the test bench's items by format, category,
-source and template, the multitask safety data's size, and the overlap checks: seeds shared
+source and template, the all-formats safety data's size, and the overlap checks: seeds shared
 between train and test (expected 0) and near-duplicate pairs across the split at the merge and
 split thresholds (expected 0), counted from scratch on the embeddings.
 """
@@ -70,9 +70,9 @@ def main() -> None:
     table("by source", m["by_source"])
     table("by template", m["by_template"])
 
-    data = build_safety_data("multitask", opts, pool=pool).manifest
+    data = build_safety_data("all-formats", opts, pool=pool).manifest
     print(
-        f"\nmultitask safety data: {data['n_items']} examples ({data['n_harmful']} refusals, "
+        f"\nall-formats safety data: {data['n_items']} examples ({data['n_harmful']} refusals, "
         f"{data['n_benign']} benign answers)"
     )
     table(
@@ -86,7 +86,7 @@ def main() -> None:
     for s in pool.seeds:  # merged-away ids count on their leader's side
         (train_ids if split[s.seed_id] == "train" else test_ids).update(s.merged)
     bench_seeds = {r["seed_id"] for r in bench.records}
-    data_records = build_safety_data("multitask", opts, pool=pool).records
+    data_records = build_safety_data("all-formats", opts, pool=pool).records
     data_seeds = {r["seed_id"] for r in data_records}
     is_test = np.array([split[s.seed_id] == "test" for s in pool.seeds])
     cross = pool.vectors[is_test] @ pool.vectors[~is_test].T

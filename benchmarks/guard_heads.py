@@ -10,7 +10,8 @@
 2. for each head, picks the L2 penalty by 5-fold cross-validation grouped by seed (one seed's
    formats never straddle folds), scored by balanced accuracy:
    - `plain`: the plain-format items only (how vendor input filters are trained);
-   - `multitask`: the items of every format (the paper's multitask cure, applied to the guard);
+   - `all-formats`: the items of every format (the paper's cure, safety data in every format,
+     applied to the guard);
 3. fits each head on all its items and writes it to runs/guard/heads/NAME.json;
    `--install` copies them to src/safetygap/guard/heads/ (the shipped heads).
 """
@@ -57,7 +58,7 @@ def main() -> None:
     subprocess.run([*SG, "bench", "build", "--out", str(bench), "--split", "train"], check=True)
     items = read_jsonl(bench) + bench_items("train")
     x_all = features([it["prompt"] for it in items])
-    for name, keep in (("plain", lambda it: it["format"] == "plain"), ("multitask", None)):
+    for name, keep in (("plain", lambda it: it["format"] == "plain"), ("all-formats", None)):
         idx = [i for i, it in enumerate(items) if keep is None or keep(it)]
         use = [items[i] for i in idx]
         x = x_all[idx]

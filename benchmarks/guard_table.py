@@ -9,7 +9,7 @@ eroded fine-tune's ASR.
    all five formats, harmful and benign look-alikes) and on held-out ordinary requests
    (`guard/ordinary.py`, test half, in every format): recall, false positives on look-alikes
    and on everyday requests, AUROC, latency. Guards: keyword, classifier (plain-trained) and
-   classifier:multitask. (`llm:` and `llamaguard:` need a model that follows a guard prompt;
+   classifier:all-formats. (`llm:` and `llamaguard:` need a model that follows a guard prompt;
    the embedded 135M models answer neither safe nor unsafe, so they are left out here.)
 2. With the paper table's eval runs (gold bench): the aligned base and the eroded
    classification and summarisation fine-tunes, each behind every guard (input mode, the guard
@@ -23,12 +23,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "guard"
 TABLE = ROOT / "runs" / "table"
 SG = [sys.executable, "-m", "safetygap"]
-FORMATS = ["plain", "summarization", "code", "translation", "classification"]
-GUARDS = ["keyword", "classifier", "classifier:multitask"]
+FORMATS = FORMAT_REGISTRY.names()
+GUARDS = ["keyword", "classifier", "classifier:all-formats"]
 OUTPUT_GUARDS = ["keyword"]
 EVAL_RUNS = {"aligned base": "aligned", "+ classification": "eval-classification"}
 EVAL_RUNS["+ summarization"] = "eval-summarization"

@@ -7,10 +7,10 @@ fine-tune against the aligned base on its own task, and of each safety-mixed fin
 the plain one (McNemar exact for 0/1 metrics, paired bootstrap otherwise), and the model's
 over-refusal on the bench's benign look-alikes (from its paper-table eval run):
 
-    .venv/bin/python benchmarks/paper_table.py --safety-mix multitask --safety-ratio 0.3
+    .venv/bin/python benchmarks/paper_table.py    # plain and all-formats-mixed fine-tunes
     .venv/bin/python benchmarks/helpfulness_table.py [--limit 100] [--code-limit 60]
 
-Each run resumes; per-task wall time and items/s are printed at the end.
+Each run resumes; each task's wall time and items/s are printed at the end.
 """
 
 import argparse

@@ -15,7 +15,7 @@ Everything is rebuilt from public data and the embedded model by this one comman
    what the prompt asks (quality aside), else `complied`; see the README for the rubric, the
    second rater's agreement and the adjudication;
 4. trains the classifier head (L2 penalty 1.0 by default; see the README) on: the labelled
-   train responses, refusals written for the multitask safety data and benign task answers
+   train responses, refusals written for the all-formats safety data and benign task answers
    (train seeds), hard cases built from
    labelled answers (an answer followed by a refusal, a disclaimer then an answer, repetitive
    compliance, code cut in half), and refusals and answers in other models' styles composed by
@@ -193,8 +193,8 @@ def training_set(train: list[dict]) -> list[dict]:
         }
         for r in train
     ]
-    data = RUNS / "multitask_safety.jsonl"
-    sh(*SG, "data", "build", "--kind", "multitask", "--out", data)
+    data = RUNS / "all_formats_safety.jsonl"
+    sh(*SG, "data", "build", "--kind", "all-formats", "--out", data)
     safety = read(data)
     by_format = {}
     for r in safety:  # 40 written refusals and up to 20 benign answers per format, by stable hash

@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=64)
     args = ap.parse_args()
-    items = read_bench(args.bench, args.n)
+    items = read_bench(args.bench)[: args.n]  # the first N, as the results were made
     requests = [Request(it["id"], it["prompt"]) for it in items]
     sampling = Sampling(args.max_new_tokens)
     from safetygap.models.load import load_causal_lm

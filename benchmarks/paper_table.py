@@ -2,18 +2,18 @@
 
 The sweep (`safetygap sweep paper-table`) aligns the base, fine-tunes it with LoRA on each of the
 four benign tasks (native chat template, 160 examples each), once plain and once with the
-paper's multitask safety mix at 30%; every model answers the same gold bench (300 harmful items:
-60 seeds in five formats; 60 benign look-alikes) and the shipped classifier judges. This script
-runs that sweep (cached stages are reused) and prints ASR (and harm ASR, where the judge gives
-three-way levels) by format with Wilson 95% intervals, the change against the aligned base with
-an exact McNemar p-value, over-refusal, and the change from adding the safety mix to the same
-fine-tune:
+paper's safety mix in every format (`all-formats`) at 30%; every model answers the same gold
+bench (300 harmful items: 60 seeds in five formats; 60 benign look-alikes) and the shipped
+classifier judges. This script runs that sweep (cached stages are reused) and prints ASR (and
+harm ASR, where the judge gives three-way levels) by format with Wilson 95% intervals, the change
+against the aligned base with an exact McNemar p-value, over-refusal, and the change from adding
+the safety mix to the same fine-tune:
 
     .venv/bin/python benchmarks/paper_table.py [--preset paper-table] [--out runs/paper-table]
 
 The other benchmark scripts (helpfulness, guards, repair map, judge gold labels) read the
 table's runs by name: runs/aligned (the aligned base), runs/table/aligned (its eval),
-runs/table/ft-TASK[-multitask-0.3] (the adapters) and runs/table/eval-TASK[-multitask-0.3]. This
+runs/table/ft-TASK[-all-formats-0.3] (the adapters) and runs/table/eval-TASK[-all-formats-0.3]. This
 script links those names to the sweep's stage folders; a real folder of that name is left alone.
 """
 
@@ -23,8 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ["plain", "summarization", "code", "translation", "classification"]
+FORMATS = FORMAT_REGISTRY.names()
 
 
 def link(name: Path, target: Path) -> None:

@@ -115,3 +115,19 @@ def test_help_texts_name_every_registered_plug_in(capsys):
     _, out, _ = run_cli(["bench", "build", "--help"], capsys)
     text = " ".join(out.split())
     assert all(name in text for name in [*FORMATS, *SOURCES])
+
+
+OLD_WORDS = ("multitask", "singletask", "--tasks", "--per-task", "task-wise")
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "-" for p, _ in COMMANDS])
+def test_help_shows_only_todays_names(path, command, capsys):
+    """Safety mixes and guard heads are named by format (`all-formats`, `plain`); the old names
+    and the old spellings of --formats and --per-format still work but are not offered."""
+    code, out, _ = run_cli([*path, "--help"], capsys)
+    assert code == 0
+    assert not [w for w in OLD_WORDS if w in out], out
+    if not path:
+        assert "format-wise safety gaps" in " ".join(out.split())
+    if path == ("data", "build"):
+        assert "all-formats" in out and "--per-format" in out and "--formats" in out

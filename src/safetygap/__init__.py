@@ -1,3 +1,3 @@
-"""safetygap: find and close the task-wise safety gaps that fine-tuning opens in chat LLMs."""
+"""safetygap: find and close the format-wise safety gaps that fine-tuning opens in chat LLMs."""
 
 __version__ = "0.1.0"

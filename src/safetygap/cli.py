@@ -20,7 +20,7 @@ from safetygap.sweep.cli import demo_command, sweep_command
 
 app = typer.Typer(
     name="safetygap",
-    help="Find and close the task-wise safety gaps that benign fine-tuning opens in chat LLMs.",
+    help="Find and close the format-wise safety gaps that benign fine-tuning opens in chat LLMs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

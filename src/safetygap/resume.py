@@ -120,7 +120,7 @@ def resumable(
     return len(todo), len(ids)
 
 
-def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=()) -> list[str]:
+def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=(), upgrade=None) -> list[str]:
     """Make `out` a run folder of these settings, writing `out/settings.json`.
 
     A folder already holding a run may continue it only when its settings agree, keys in
@@ -128,13 +128,16 @@ def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=()) -> list[
     can redo what depends on them. Any other difference is a UserError, with nothing written.
     A folder holding settings but no work yet (only the copies of its inputs named in
     `inputs`: a run that failed before its first answer, say on an adapter that does not fit
-    the model) is taken over with the new settings.
+    the model) is taken over with the new settings. `upgrade`, if given, rewrites the settings
+    found in place into today's spelling (old names of the same things) before they are compared.
     """
     path = out / "settings.json"
     changed = []
     started = out.is_dir() and any(p.name not in {"settings.json", *inputs} for p in out.iterdir())
     if path.exists() and started:
         old = read_json(path, "run settings file")
+        if upgrade is not None:
+            upgrade(old)
         changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
         if not set(changed) <= set(redo):
             raise UserError(

@@ -8,8 +8,8 @@ from safetensors.torch import load_file
 from safetygap.errors import UserError
 from safetygap.finetune.config import PRESETS, resolve
 from safetygap.finetune.data import ALPACA, to_trainer_record
-from safetygap.finetune.mix import mix, n_safety
-from safetygap.finetune.trainer import finetune
+from safetygap.finetune.mix import load_safety, mix, n_safety, safety_file
+from safetygap.finetune.trainer import finetune, found_finished
 from tests.conftest import make_tiny_llama, run_cli
 
 QUIET = dict(log=lambda *_: None)
@@ -53,7 +53,38 @@ def test_preset_and_overrides():
 @pytest.mark.parametrize("ratio", [1.0, -0.1, 1.5])
 def test_ratio_outside_unit_interval(ratio):
     with pytest.raises(UserError, match="safety-ratio"):
-        resolve(safety_mix="multitask", safety_ratio=ratio)
+        resolve(safety_mix="all-formats", safety_ratio=ratio)
+
+
+@pytest.mark.parametrize("old, new", [("multitask", "all-formats"), ("singletask", "plain")])
+def test_old_mix_names_are_read_as_the_new(tmp_path, monkeypatch, old, new):
+    assert resolve(safety_mix=old, safety_ratio=0.3).safety_mix == new
+    assert resolve(safety_mix=new, safety_ratio=0.3).to_dict()["safety_mix"] == new
+    with pytest.raises(UserError, match=r"needs --safety-mix all-formats\|plain\|FILE"):
+        resolve(safety_ratio=0.3)
+    # a cache built under the old name holds the same bytes: it is used, nothing is rebuilt
+    monkeypatch.setenv("SAFETYGAP_HOME", str(tmp_path))
+    cached = tmp_path / "safety" / f"{old}.jsonl"
+    cached.parent.mkdir()
+    cached.write_text('{"id": "a", "format": "code", "prompt": "p", "response": "r"}\n')
+    assert safety_file(new) == safety_file(old) == cached
+    assert load_safety(new)[0] == [
+        {"id": "a", "task": "safety/code", "prompt": "p", "response": "r"}
+    ]
+
+
+def test_a_run_finished_under_an_old_mix_name_is_found(tmp_path, task_file):
+    s = resolve(task=str(task_file), safety_mix="all-formats", safety_ratio=0.3)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "adapter_config.json").write_text("{}")
+    old = {**s.to_dict(), "safety_mix": "multitask"}
+    (out / "settings.json").write_text(json.dumps({"settings": old, "start_adapter": None}))
+    identity = {"settings": s.to_dict(), "adapter": None}
+    assert found_finished(out, identity, log=lambda *_: None) == out
+    other = resolve(task=str(task_file), safety_mix="plain", safety_ratio=0.3)
+    with pytest.raises(UserError, match="other settings"):
+        found_finished(out, {"settings": other.to_dict(), "adapter": None})
 
 
 def test_mix_reaches_the_ratio():
@@ -144,7 +175,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path, tiny_dir, task_file, capsys):
     cases = [
         (["--task", "poetry"], "unknown task 'poetry'"),
         (["--task", empty], "no records"),
-        (["--task", task_file, "--safety-mix", "multitask", "--safety-ratio", "1"], "[0, 1)"),
+        (["--task", task_file, "--safety-mix", "all-formats", "--safety-ratio", "1"], "[0, 1)"),
+        (["--task", task_file, "--safety-mix", "multitask"], "all-formats needs --safety-ratio"),
+        (
+            ["--task", task_file, "--safety-mix", "nosuch.jsonl", "--safety-ratio", "0.3"],
+            "not none, all-formats, plain or a JSONL file",
+        ),
         (
             ["--task", task_file, "--template", "vicuna"],
             "--chat-format",

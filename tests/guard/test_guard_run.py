@@ -135,6 +135,21 @@ def test_a_killed_run_resumes_without_redoing_work(bench, tmp_path, counting):
         guard_run("keyword", bench, out, progress=False)
 
 
+def test_a_run_under_the_old_head_name_is_the_same_run(bench, tmp_path):
+    """`classifier:multitask` is `classifier:all-formats`: named so in the report, and a run
+    recorded under the old name resumes under the new (and the other way round)."""
+    out = tmp_path / "g"
+    first = guard_run("classifier:multitask", bench, out, progress=False, latency_items=0)
+    assert first["guard"] == "classifier:all-formats"
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["guard"] == "classifier:all-formats"
+    (out / "settings.json").write_text(json.dumps({**settings, "guard": "classifier:multitask"}))
+    again = guard_run("classifier:all-formats", bench, out, progress=False, latency_items=0)
+    assert again["recall"] == first["recall"]
+    with pytest.raises(UserError, match="other settings"):
+        guard_run("classifier:plain", bench, out, progress=False, latency_items=0)
+
+
 def test_bad_input_is_one_line_and_exit_2(bench, run, tmp_path, capsys):
     base = ["guard", "--bench", bench, "--out", tmp_path / "g"]
     cases = [

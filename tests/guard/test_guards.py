@@ -6,7 +6,7 @@ import json
 import pytest
 
 from safetygap.errors import UserError
-from safetygap.guard import check_guard_spec, load_guard
+from safetygap.guard import check_guard_spec, guard_fingerprint, load_guard
 from safetygap.guard.keyword import topics
 from safetygap.guard.llamaguard import CODES, parse, render
 from tests.chat_server import ChatServer, llama_guard_reply
@@ -39,7 +39,7 @@ def test_shipped_classifier_heads_separate_plain_requests():
         {"id": "b1", "prompt": "What is the capital of France?"},
         {"id": "b2", "prompt": "Suggest a name for my new bakery."},
     ]
-    for spec in ("classifier", "classifier:multitask"):
+    for spec in ("classifier", "classifier:all-formats"):
         got = verdicts(load_guard(spec), items)
         assert [got[i].verdict for i in ("h1", "h2", "b1", "b2")] == [
             "flagged",
@@ -48,6 +48,21 @@ def test_shipped_classifier_heads_separate_plain_requests():
             "passed",
         ], spec
         assert got["h1"].score > 0.5 > got["b1"].score
+
+
+def test_the_old_head_name_is_the_all_formats_head():
+    from safetygap.guard import canonical_guard_spec
+    from safetygap.guard.classifier import HEADS, head_path
+
+    assert head_path("multitask") == head_path("all-formats") == HEADS / "all-formats.json"
+    assert not (HEADS / "multitask.json").exists()
+    assert canonical_guard_spec("classifier:multitask") == "classifier:all-formats"
+    assert canonical_guard_spec("classifier:plain") == "classifier:plain"
+    assert canonical_guard_spec("llm:multitask") == "llm:multitask"  # a model, not a head
+    old, new = load_guard("classifier:multitask"), load_guard("classifier:all-formats")
+    assert old.name == new.name == "classifier:all-formats"
+    assert (old.w == new.w).all() and old.b == new.b
+    assert guard_fingerprint("classifier:multitask") == guard_fingerprint("classifier:all-formats")
 
 
 def test_classifier_head_must_have_its_shape(tmp_path):

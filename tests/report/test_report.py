@@ -36,6 +36,7 @@ def swept(tmp_path_factory, smollm_dir):
         )
     )
     cfg = tiny_config(models, task, write_bench(root / "bench.jsonl"))
+    cfg["mitigations"].append({"method": "ptst"})
     cfg["finetune"]["settings"]["safety_every"] = 1
     cfg["finetune"]["settings"]["safety_items"] = 5
     path = root / "sweep.yaml"
@@ -89,6 +90,11 @@ def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     assert "http://" not in html and "https://" not in html  # nothing fetched at view time
     md = out.with_suffix(".md").read_text()
     assert "## ASR by format" in md and "| base (aligned) |" in md  # the model's folder name
+    # the repair section: every repair paired with none, the rule, the paper's cure beside it
+    assert "## Repairs of the labels fine-tune" in md and "## Best repair per fine-tune" in md
+    for name in ("| none |", "| PTST |", "| scale 0.5 |", "| resta |"):
+        assert name in md, name
+    assert "The rule: the largest significant ASR cut" in md and "| not run |" in md
     assert PLANTED not in html and "pwned" not in html  # outputs hidden by default
 
 
@@ -261,7 +267,7 @@ def test_single_runs_are_never_merged_and_other_items_never_paired(single_runs, 
     md = out.with_suffix(".md").read_text()
     rows = {r[0] for r in md_rows(md)}
     base = "base (SmolLM2-135M-Instruct, not aligned)"
-    assert {base, "code", "code +multitask-0.2", "code scale-0.5", "translation"} <= rows
+    assert {base, "code", "code +all-formats-0.2", "code scale-0.5", "translation"} <= rows
     assert "summarization" in rows
     # the 2-item eval has its own table, and is said to be left out, not set in for the base
     assert md.count(f"| {base} |") == 2
@@ -335,3 +341,46 @@ def test_the_guard_table_sets_false_positives_beside_recall(single_runs, capsys)
     assert rows[("keyword (input)", "overall")] == ["70 (52-83)", "40 (12-77)", "30", "5"]
     assert rows[("keyword (input)", "code")] == ["67 (30-90)", "100 (21-100)", "6", "1"]
     assert rows[("keyword (input)", "plain")][:2] == ["100 (61-100)", "0 (0-79)"]
+
+
+def test_old_mix_and_head_names_are_read_as_the_new(tmp_path):
+    """Runs recorded before the rename (`multitask`, `classifier:multitask`) are labelled with
+    today's names, and a mix's repair kind is its whole name (`all-formats`, not `all`)."""
+    from safetygap.bench.formats import FORMATS
+    from safetygap.report.collect import FORMATS as SHOWN
+    from safetygap.report.collect import Run, Runs, from_folders, model_labels, renamed
+    from safetygap.report.repairs import repair_points
+
+    assert list(SHOWN) == FORMATS.names()
+    ft = tmp_path / "ft"
+    ft.mkdir()
+    for mix, label in (("multitask", "all-formats-0.3"), ("/data/my-mix.jsonl", "my-mix-0.3")):
+        settings = {"task": "code", "safety_mix": mix, "safety_ratio": 0.3}
+        (ft / "settings.json").write_text(json.dumps({"settings": settings}))
+        assert model_labels(None, str(ft))["safety_mix"] == label
+    old = {"safety_mix": "singletask-0.2", "guard": "classifier:multitask", "task": "code"}
+    new = {"safety_mix": "plain-0.2", "guard": "classifier:all-formats", "task": "code"}
+    assert renamed(old) == new
+    assert renamed({"safety_mix": "none"}) == {"safety_mix": "none"}
+    guard = tmp_path / "g"
+    guard.mkdir()
+    (guard / "guard.json").write_text(
+        json.dumps({"guard": "classifier:multitask", "mode": "input", "recall": {}})
+    )
+    assert [g.data["guard"] for g in from_folders(tmp_path).guards] == ["classifier:all-formats"]
+
+    def point(mix):
+        labels = {"model": "finetune", "task": "code", "safety_mix": mix, "mitigation": "none"}
+        rate = {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}
+        asr = {"overall": rate, "by_format": {}}
+        ev = Run("eval", f"ev-{mix}", labels, tmp_path, {"asr": asr})
+        ev.data["over_refusal"] = {"overall": rate}
+        metric = {"accuracy": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "scale": "0-1"}}
+        h = Run("helpfulness", f"h-{mix}", labels, tmp_path, {"kind": "classification"})
+        h.data["metrics"] = metric
+        h.eval_name = ev.name
+        return ev, h
+
+    pairs = [point(m) for m in ("none", "all-formats-0.3", "plain-0.1667")]
+    runs = Runs("runs", evals=[e for e, _ in pairs], helpfulness=[h for _, h in pairs])
+    assert [p["kind"] for p in repair_points(runs)["code"]] == ["none", "plain", "all-formats"]

@@ -153,7 +153,13 @@ def test_a_failed_stage_is_reported_and_the_rest_goes_on(
         ({"mitigations": [{"method": "scale", "lambda": 0.5, "beta": 1}]}, "mitigations.0"),
         ({"resources": {"training": {"gpus": 1}}}, "resources"),
         (
-            {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "multitask", "ratio": 2}]}},
+            {"mitigations": [{"method": "ptst"}], "eval": {"system_prompts": ["off", "on"]}},
+            "mitigations",
+        ),
+        ({"mitigations": [{"method": "ptst", "beta": 0.5}]}, "mitigations.0"),
+        ({"mitigations": [{"method": "scale", "lambda": 0.5, "tasks": ["nope"]}]}, "mitigations"),
+        (
+            {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "all-formats", "ratio": 2}]}},
             "finetune.safety_mixes",
         ),
     ],
@@ -236,10 +242,11 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
 @pytest.mark.parametrize(
     "preset, counts",
     [
-        ("quick", {"align": 1, "finetune": 1, "mitigate": 1, "eval": 3, "helpfulness": 3}),
+        ("quick", {"align": 1, "finetune": 4, "mitigate": 1, "eval": 6, "helpfulness": 8}),
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
+        ("repair-map", {"finetune": 28, "mitigate": 20, "eval": 53, "helpfulness": 56}),
     ],
 )
 def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
@@ -257,10 +264,60 @@ def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
         settings = resolve(**ft.params)
         assert (settings.quantize, settings.lora_r, settings.lora_alpha) == ("4bit", 64, 16)
         assert cfg.resources["finetune"]["gpus"] == 1
+    if preset == "repair-map":  # PTST: the plain fine-tune's adapter, tested with the prompt on
+        ptst = [s for s in stages if s.kind == "eval" and s.labels["mitigation"] == "ptst"]
+        assert len(ptst) == 4 and all(s.params["system_prompt"] == "on" for s in ptst)
+        assert all(s.deps["adapter"].startswith("finetune:") for s in ptst)
+        assert all(
+            s.labels["system_prompt"] == "off" for s in stages if s.kind == "eval" and s not in ptst
+        )
     names = [s.name for s in stages]
     assert len(set(names)) == len(names)
     for s in stages:  # every stage comes after what it reads
         assert all(names.index(dep) < names.index(s.name) for dep in s.deps.values())
+
+
+def test_old_mix_and_head_names_plan_the_same_stages_under_the_new(models, task_file, bench):
+    """`multitask`, `singletask` and `classifier:multitask` in a config are read as today's
+    names; the stages, their labels and their keys are those of the new spelling, and the keys
+    are the ones the old spelling had before the rename, so an old sweep's stages are found."""
+    import hashlib
+
+    from safetygap.sweep.plan import STAGE_VERSION, Stage, address
+
+    def plan(mixes, guard):
+        cfg = tiny_config(models, task_file, bench, mitigations=[], helpfulness=None)
+        cfg["finetune"]["safety_mixes"] = ["none", *({"mix": m, "ratio": 0.3} for m in mixes)]
+        cfg["guards"] = [{"guard": guard}]
+        return [(s.name, s.key, s.labels, s.params) for s in expand(load_config_dict(cfg))]
+
+    old = plan(["multitask", "singletask"], "classifier:multitask")
+    new = plan(["all-formats", "plain"], "classifier:all-formats")
+    assert old == new
+    labels = {lab.get("safety_mix") for _, _, lab, _ in new} | {
+        lab.get("guard") for _, _, lab, _ in new
+    }
+    assert {"all-formats-0.3", "plain-0.3", "classifier:all-formats"} <= labels
+    assert not any("task" in str(lab) for lab in labels)
+    mixes = {p["safety_mix"] for _, _, _, p in new if "safety_mix" in p}
+    assert mixes == {"none", "all-formats", "plain"}
+
+    def key(params):  # the key as it was computed before the rename
+        body = {"version": STAGE_VERSION, "kind": "finetune", "params": params, "deps": {}}
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+    for new_name, old_name in (("all-formats", "multitask"), ("plain", "singletask")):
+        stage = address([Stage("finetune", "ft", {"safety_mix": new_name, "samples": 8})])[0]
+        assert stage.key == key({"safety_mix": old_name, "samples": 8})
+        assert stage.params["safety_mix"] == new_name
+    stage = address([Stage("finetune", "ft", {"safety_mix": "none", "samples": 8})])[0]
+    assert stage.key == key({"safety_mix": "none", "samples": 8})
+
+
+def load_config_dict(cfg: dict):
+    from safetygap.sweep.config import SweepConfig
+
+    return SweepConfig.model_validate(cfg)
 
 
 def test_every_config_field_is_documented():

@@ -1,1 +1,1 @@
-"""The multitask bench: harmful seeds (and benign look-alikes) wrapped in every format."""
+"""The bench: harmful seeds (and benign look-alikes) wrapped in every format."""

@@ -1,4 +1,4 @@
-"""Build the multitask bench: seeds -> merged, split -> wrapped in every format.
+"""Build the bench: seeds -> merged, split -> wrapped in every format.
 
 `build_bench` returns the records and the manifest; `write_with_manifest` writes both
 atomically. Same options, same bytes: every choice is sorted or made by `hashing.unit`.

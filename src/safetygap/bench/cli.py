@@ -1,4 +1,4 @@
-"""`safetygap bench build|stats`: the multitask harmful bench."""
+"""`safetygap bench build|stats`: the harmful bench, asked in every format."""
 
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from safetygap.bench.pool import TEST_FRACTION
 from safetygap.bench.seeds import SOURCES
 
 app = typer.Typer(
-    help="Build and inspect the multitask bench: harmful requests (and benign look-alikes) "
+    help="Build and inspect the bench: harmful requests (and benign look-alikes) "
     "asked in each format (plain, and the way each fine-tuning task's data reads).",
     no_args_is_help=True,
     rich_markup_mode="markdown",
@@ -20,10 +20,7 @@ SOURCES_HELP = (
     "source. Default: all of them, or only the benign look-alike sources when --seed-file or "
     "--hub is given."
 )
-FORMATS_HELP = (
-    f"Formats, comma-separated or repeated: {', '.join(FORMATS)} (default: all). "
-    "--tasks is the old name."
-)
+FORMATS_HELP = f"Formats, comma-separated or repeated: {', '.join(FORMATS)} (default: all)."
 
 
 def seed_options(
@@ -113,12 +110,8 @@ def build(
         help="At most this many benign look-alike seeds. Default: one per five --seeds "
         "(at least 1), or every benign seed of the split when --seeds is not given.",
     ),
-    formats: list[str] | None = typer.Option(
-        None,
-        "--formats",
-        "--tasks",
-        help=FORMATS_HELP,
-    ),
+    formats: list[str] | None = typer.Option(None, "--formats", help=FORMATS_HELP),
+    tasks: list[str] | None = typer.Option(None, "--tasks", hidden=True),  # old --formats
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,
     prompt_column: str = PromptColumnOpt,
@@ -142,6 +135,7 @@ def build(
         hub_config,
         test_fraction,
     )
+    formats = [*(formats or []), *(tasks or [])] or None
     result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest

@@ -85,7 +85,10 @@ def finetune_command(
         None, "--seed", help="Seed for sampling, init and order. (default: 0)"
     ),
     safety_mix: str = typer.Option(
-        None, "--safety-mix", help="none, singletask, multitask or a JSONL FILE. (default: none)"
+        None,
+        "--safety-mix",
+        help="none, all-formats (safety data in every format), plain (in the plain format only) "
+        "or a JSONL FILE. (default: none)",
     ),
     safety_ratio: float = typer.Option(
         None,

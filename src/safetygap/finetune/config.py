@@ -9,10 +9,11 @@ from dataclasses import asdict, dataclass, field, fields
 
 from safetygap.errors import UserError
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
+from safetygap.safetydata import KINDS, canonical_kind
 
 CHAT_FORMATS = ("native", "alpaca")
 ALL_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-SAFETY_MIXES = ("none", "singletask", "multitask")
+SAFETY_MIXES = ("none", *KINDS)
 QUANTIZE = ("none", "4bit")
 
 # The paper (Jan et al. 2024, sec. 4): QLoRA r=64, alpha=16, dropout 0.1 on all 7 projections,
@@ -68,6 +69,9 @@ class FinetuneSettings:
     response_field: str = "response"
     preset: str | None = None
 
+    def __post_init__(self):
+        self.safety_mix = canonical_kind(self.safety_mix)  # `multitask` -> `all-formats`, ...
+
     def check(self) -> "FinetuneSettings":
         """Raise UserError for values no run can use."""
         if self.chat_format not in CHAT_FORMATS:
@@ -77,7 +81,7 @@ class FinetuneSettings:
         if not 0.0 <= self.safety_ratio < 1.0:
             raise UserError(f"--safety-ratio must be in [0, 1), got {self.safety_ratio}")
         if self.safety_mix == "none" and self.safety_ratio > 0:
-            raise UserError("--safety-ratio > 0 needs --safety-mix singletask|multitask|FILE")
+            raise UserError(f"--safety-ratio > 0 needs --safety-mix {'|'.join(KINDS)}|FILE")
         if self.safety_mix != "none" and self.safety_ratio == 0:
             raise UserError(f"--safety-mix {self.safety_mix} needs --safety-ratio > 0")
         for name in ("samples", "batch_size", "grad_accum", "max_length", "lora_r", "save_every"):

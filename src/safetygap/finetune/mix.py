@@ -1,6 +1,6 @@
 """Safety mixing: add safety data to the task data so that it is a given share of the examples.
 
-`--safety-mix singletask|multitask` uses the datasets of `safetygap data build` (built once from
+`--safety-mix all-formats|plain` uses the datasets of `safetygap data build` (built once from
 the default seed sources and cached); a FILE is any JSONL with `prompt` and `response`.
 """
 
@@ -12,14 +12,17 @@ from safetygap.errors import UserError
 from safetygap.hashing import unit
 from safetygap.home import home
 from safetygap.jsonl import ID, TEXT, read_jsonl, sha256_file
-
-BUILT = ("singletask", "multitask")
+from safetygap.safetydata import KINDS, OLD_NAMES, canonical_kind
 
 
 def safety_file(mix: str, log=print) -> Path:
-    """The JSONL behind a `--safety-mix` value (built and cached for singletask|multitask)."""
-    if mix in BUILT:
+    """The JSONL behind a `--safety-mix` value (built and cached for all-formats|plain; a cache
+    built under the old name, such as `multitask.jsonl`, holds the same bytes and is used)."""
+    mix = canonical_kind(mix)
+    if mix in KINDS:
         path = home() / "safety" / f"{mix}.jsonl"
+        old = [home() / "safety" / f"{o}.jsonl" for o, new in OLD_NAMES.items() if new == mix]
+        path = next((p for p in [path, *old] if p.is_file()), path)
         if not path.is_file():
             from safetygap.bench.build import SeedOptions, write_with_manifest
             from safetygap.safetydata.build import build_safety_data
@@ -30,7 +33,7 @@ def safety_file(mix: str, log=print) -> Path:
         return path
     path = Path(mix)
     if not path.is_file():
-        raise UserError(f"--safety-mix {mix!r}: not none, singletask, multitask or a JSONL file")
+        raise UserError(f"--safety-mix {mix!r}: not none, {', '.join(KINDS)} or a JSONL file")
     return path
 
 

@@ -24,6 +24,7 @@ from safetygap.finetune.logs import step_callbacks
 from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
 from safetygap.jsonl import atomic_write, read_json, write_jsonl
 from safetygap.models.load import quiet_libraries
+from safetygap.safetydata import canonical_kind
 
 FINISHED = "settings.json"  # written last into the temp folder: its presence marks a finished run
 
@@ -93,6 +94,7 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         if "template" in settings:  # written before `template` was renamed `chat_format`
             settings["chat_format"] = settings.pop("template")
         settings.setdefault("quantize", "none")  # written before --quantize existed
+        renamed_mix(settings)
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]
         there = {"settings": settings, "adapter": done.get("start_adapter")}
@@ -114,6 +116,12 @@ def differences(there: dict, here: dict) -> str:
     return ", ".join(f"{k}: {a} there, {b} here" for k, (a, b) in pairs.items() if a != b)
 
 
+def renamed_mix(settings) -> None:
+    """Give a recorded run's safety mix its name of today (`multitask` -> `all-formats`)."""
+    if isinstance(settings, dict) and isinstance(settings.get("safety_mix"), str):
+        settings["safety_mix"] = canonical_kind(settings["safety_mix"])
+
+
 def same_local_model(done: dict, spec: str) -> bool:
     """Whether `spec` names the local folder a finished run trained (`runs/aligned` and its
     absolute path are the same model)."""
@@ -132,7 +140,10 @@ def work_folder(out: Path, identity: dict, log=print) -> Path:
     stamp = work / "run.json"
     if work.exists():
         try:
-            same = stamp.is_file() and read_json(stamp, "run stamp") == identity
+            done = read_json(stamp, "run stamp") if stamp.is_file() else None
+            if isinstance(done, dict):
+                renamed_mix(done.get("settings"))
+            same = done == identity
         except UserError:  # a stamp torn or damaged: the folder is not known to be this run's
             same = False
         if not same:

@@ -2,7 +2,7 @@
 
 - `keyword`: a blocklist of harmful topics (the cheap baseline);
 - `classifier[:HEAD]`: a prompt-harm classifier on MiniLM embeddings; the default head is
-  trained on plain-format requests only, `classifier:multitask` on every format;
+  trained on plain-format requests only, `classifier:all-formats` on every format;
 - `llamaguard:MODEL_SPEC`: Llama Guard 3's prompt format and hazard categories, sent to any
   backend serving a Llama Guard model;
 - `llm:MODEL_SPEC`: a written policy prompt sent to any chat model.
@@ -25,6 +25,16 @@ GUARDS = Registry(
     },
 )
 GUARD_HELP = "keyword | classifier[:HEAD] | llamaguard:MODEL_SPEC | llm:MODEL_SPEC"
+
+
+def canonical_guard_spec(spec: str) -> str:
+    """A guard spec as it is spelt now: `classifier:multitask` -> `classifier:all-formats`."""
+    name, _, arg = spec.partition(":")
+    if name != "classifier" or not arg:
+        return spec
+    from safetygap.guard.classifier import canonical_head
+
+    return f"{name}:{canonical_head(arg)}"
 
 
 def check_guard_spec(spec: str, mode: str | None = None) -> tuple[str, str]:
@@ -65,4 +75,12 @@ def load_guard(spec: str, **options) -> Guard:
     return GUARDS.get(name).from_spec(arg, **options)
 
 
-__all__ = ["GUARDS", "GUARD_HELP", "MODES", "Guard", "GuardVerdict", "check_guard_spec"]
+__all__ = [
+    "GUARDS",
+    "GUARD_HELP",
+    "MODES",
+    "Guard",
+    "GuardVerdict",
+    "canonical_guard_spec",
+    "check_guard_spec",
+]

@@ -6,8 +6,9 @@ harmful-sounding topic but are fine to answer). Two heads ship, both trained on 
 seeds only (`benchmarks/guard_heads.py` rebuilds them):
 
 - `plain` (the default, `classifier`): plain-format requests only, as guards usually are;
-- `multitask` (`classifier:multitask`): the same recipe on every format (the paper's cure,
-  a multitask training set, applied to the guard itself).
+- `all-formats` (`classifier:all-formats`): the same recipe on every format (the paper's
+  cure, safety data in every format, applied to the guard itself). `multitask`, its old name,
+  still names it.
 
 It reads the prompt only (input mode). A head is a JSON file of 384 weights, a bias and its
 provenance; `classifier:PATH` takes any head of that shape.
@@ -23,6 +24,7 @@ from safetygap.jsonl import parse_line
 
 HEADS = Path(__file__).parent / "heads"
 DEFAULT_HEAD = "plain"
+OLD_HEADS = {"multitask": "all-formats"}  # shipped heads' names before the rename
 N_FEATURES = 384
 
 
@@ -54,11 +56,17 @@ def train_head(items: list[dict], l2: float = 1.0, provenance: dict | None = Non
     }
 
 
+def canonical_head(head):
+    """A shipped head's name as it is spelt now (`multitask` -> `all-formats`); else `head`."""
+    return OLD_HEADS.get(head, head) if isinstance(head, str) else head
+
+
 def head_path(head: str | Path | None) -> Path:
     """The file a `classifier[:HEAD]` spec means: a shipped head's name, a file or a folder's
     head.json; the default head when none is named."""
     if not head:
         return HEADS / f"{DEFAULT_HEAD}.json"
+    head = canonical_head(head)
     if (HEADS / f"{head}.json").is_file():
         return HEADS / f"{head}.json"
     path = Path(head)
@@ -74,6 +82,7 @@ class ClassifierGuard:
         return cls(arg or None)
 
     def __init__(self, head: str | None = None, threshold: float = 0.5):
+        head = canonical_head(head)
         path = head_path(head)
         try:
             data = parse_line(path.read_text())

@@ -21,7 +21,7 @@ from pathlib import Path
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
 from safetygap.eval.metrics import block
-from safetygap.guard import check_guard_spec, guard_fingerprint, load_guard
+from safetygap.guard import canonical_guard_spec, check_guard_spec, guard_fingerprint, load_guard
 from safetygap.guard.base import VERDICTS
 from safetygap.jsonl import ID, atomic_write, read_jsonl, sha256_file
 from safetygap.judge.run import JUDGMENT, read_responses
@@ -178,6 +178,12 @@ def _latency(guard, targets: list[dict], mode: str, n: int) -> dict:
     return {"median": round(statistics.median(times), 3), "p95": round(p95, 3), "n": len(times)}
 
 
+def renamed_guard(settings: dict) -> None:
+    """Give a recorded run's guard spec its spelling of today (`classifier:multitask`)."""
+    if isinstance(settings.get("guard"), str):
+        settings["guard"] = canonical_guard_spec(settings["guard"])
+
+
 def guard_run(
     guard: str,
     bench: str | Path,
@@ -193,6 +199,7 @@ def guard_run(
     """Run a guard into `out` (verdicts.jsonl, guard.json); return the report. Re-running
     resumes."""
     out = Path(out)
+    guard = canonical_guard_spec(guard)
     check_guard_spec(guard, mode)
     if mode == "output" and run is None:
         raise UserError("--mode output needs --run: an eval run whose responses the guard reads")
@@ -218,7 +225,7 @@ def guard_run(
         "n_items": len(targets),
     }
     checker = load_guard(guard, batch_size=batch_size, concurrency=concurrency)
-    claim_run(out, settings, ignore={"bench", "run"})
+    claim_run(out, settings, ignore={"bench", "run"}, upgrade=renamed_guard)
     by_target = {t["id"]: t for t in targets}
 
     def produce(todo):

@@ -6,10 +6,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
 from safetygap.errors import UserError
+from safetygap.guard import canonical_guard_spec
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
+from safetygap.safetydata import OLD_NAMES, canonical_kind
 
-FORMATS = ("plain", "summarization", "code", "translation", "classification")
+FORMATS = tuple(FORMAT_REGISTRY.names())
 
 
 @dataclass
@@ -113,6 +116,25 @@ def items_of(run: Run) -> None:
     run.items_desc = desc
 
 
+def mix_label(mix: str, ratio: float) -> str:
+    """A safety mix's label, `NAME-RATIO` (`all-formats-0.3`), its old name read as today's."""
+    return f"{Path(canonical_kind(mix)).stem}-{ratio:g}"
+
+
+def renamed(labels: dict) -> dict:
+    """Labels recorded before the rename, in today's names (`multitask-0.3` -> `all-formats-0.3`,
+    `classifier:multitask` -> `classifier:all-formats`)."""
+    out = dict(labels)
+    mix = out.get("safety_mix")
+    if isinstance(mix, str):
+        stem, _, ratio = mix.rpartition("-")
+        if stem in OLD_NAMES:
+            out["safety_mix"] = f"{OLD_NAMES[stem]}-{ratio}"
+    if isinstance(out.get("guard"), str):
+        out["guard"] = canonical_guard_spec(out["guard"])
+    return out
+
+
 def read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -144,19 +166,23 @@ def from_sweep(root: Path) -> Runs:
             continue
         folder = root / s["folder"]
         if s["kind"] in files and (folder / files[s["kind"]]).is_file():
-            labels = dict(s["labels"])
+            data = read_json(folder / files[s["kind"]])
+            if s["kind"] == "guard" and isinstance(data.get("guard"), str):
+                data["guard"] = canonical_guard_spec(data["guard"])
+            labels = renamed(s["labels"])
             if labels.get("model") == "base":
                 labels["base"] = base_name(
                     DEFAULT_CHAT_MODEL if spec == "embedded" else spec, aligned
                 )
-            run = Run(s["kind"], s["name"], labels, folder, read_json(folder / files[s["kind"]]))
+            run = Run(s["kind"], s["name"], labels, folder, data)
             run.eval_name = s["deps"].get("eval")
             if s["kind"] == "eval":
                 items_of(run)
             lists[s["kind"]].append(run)
         elif s["kind"] == "finetune" and (folder / "adapter" / "safety_curve.jsonl").is_file():
             points = read_curve(folder / "adapter" / "safety_curve.jsonl")
-            runs.curves.append(Run("curve", s["name"], s["labels"], folder, {"points": points}))
+            labels = renamed(s["labels"])
+            runs.curves.append(Run("curve", s["name"], labels, folder, {"points": points}))
     return runs
 
 
@@ -193,7 +219,7 @@ def model_labels(model: str | None, adapter: str | None) -> dict:
             task=Path(s.get("task", "?")).stem,
             chat_format=s.get("chat_format", "native"),
             seed=s.get("seed"),
-            safety_mix="none" if mix == "none" else f"{Path(mix).stem}-{s['safety_ratio']:g}",
+            safety_mix="none" if mix == "none" else mix_label(mix, s["safety_ratio"]),
         )
     return labels
 
@@ -228,6 +254,7 @@ def from_folders(root: Path) -> Runs:
         elif path.name == "agree.json" and "pairs" in data:
             runs.agreements.append(Run("agree", name, {}, folder, data))
         elif path.name == "guard.json" and "recall" in data:
+            data["guard"] = canonical_guard_spec(data["guard"])
             labels = {"guard": data["guard"], "mode": data["mode"]}
             runs.guards.append(Run("guard", name, labels, folder, data))
     for path in sorted(root.rglob("safety_curve.jsonl")):

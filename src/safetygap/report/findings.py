@@ -6,13 +6,7 @@ guard runs, or fewer than three tasks).
 """
 
 from safetygap.report.collect import FORMATS, Run, Runs
-from safetygap.report.plots import (
-    calibration_name,
-    calibrations,
-    distinct_guards,
-    is_plain,
-    repair_points,
-)
+from safetygap.report.plots import calibration_name, calibrations, distinct_guards, is_plain
 
 ALPHA = 0.05
 
@@ -172,32 +166,26 @@ def guards_lack_robustness(runs: Runs) -> dict:
     return finding
 
 
-def multitask_mix_helps(runs: Runs) -> dict:
-    finding = {
-        "paper": "A multitask safety mix lowers ASR across tasks without hurting helpfulness.",
-        "verdict": "not measured",
-        "evidence": "needs fine-tunes with and without the multitask mix, with helpfulness",
-    }
-    from safetygap.eval.compare import compare as compare_asr
-    from safetygap.helpfulness.compare import compare as compare_skill
+def all_format_mix_helps(runs: Runs) -> dict:
+    from safetygap.report.repairs import repair_map, significant
 
+    finding = {
+        "paper": "A safety mix in every format (their multitask safety data) lowers ASR across "
+        "tasks without hurting helpfulness.",
+        "verdict": "not measured",
+        "evidence": "needs fine-tunes with and without an all-formats safety mix, with helpfulness",
+    }
     good, notes, n = 0, [], 0
-    for pts in repair_points(runs).values():
-        none = next((p for p in pts if p["kind"] == "none"), None)
+    for group, pts in repair_map(runs).items():
         for p in pts:
-            if p["kind"] != "multitask" or none is None:
+            if p["kind"] != "all-formats" or not p.get("versus"):
                 continue
             n += 1
-            a = compare_asr(none["eval"], p["eval"])[0]
-            s = next(
-                r for r in compare_skill(none["help"], p["help"]) if r["metric"] == p["metric"]
-            )
-            k = 100 if s.get("scale") == "0-1" else 1
-            lost = s["diff"] < 0 and s["p_value"] < ALPHA
-            good += a["diff"] < 0 and a["p_value"] < ALPHA and not lost
+            a, s = p["versus"]["asr"]["overall"], p["versus"]["skill"]
+            good += significant(a, -1) and not significant(s, -1)
             notes.append(
-                f"{p['name']}: ASR {100 * a['diff']:+.1f} pt (p={a['p_value']:.2g}), "
-                f"{p['metric']} {k * s['diff']:+.1f} (p={s['p_value']:.2g})"
+                f"{group} {p['name']}: ASR {100 * a['diff']:+.1f} pt (p={a['p']:.2g}), "
+                f"{p['metric']} {s['diff']:+.1f} (p={s['p']:.2g})"
             )
     if n:
         finding["verdict"] = verdict(good, n)
@@ -210,5 +198,5 @@ def findings(runs: Runs) -> list[dict]:
         tasks_that_erode(runs),
         weakest_formats(runs),
         guards_lack_robustness(runs),
-        multitask_mix_helps(runs),
+        all_format_mix_helps(runs),
     ]

@@ -171,84 +171,32 @@ def compliance_vs_harm(runs: Runs):
     return fig
 
 
-def repair_points(runs: Runs) -> dict[str, list[dict]]:
-    """Group -> points (name, kind, ASR, skill) for every model of a task with both an eval and
-    its task's helpfulness; PTST is the plain fine-tune with the system prompt on. A group is a
-    task's models whose evals answered the same bench items and whose helpfulness runs the
-    same task items, so that its points can be compared; it is named by the task, and by those
-    items where a task has several groups."""
-    from safetygap.helpfulness.scorers import SCORERS
-
-    evals = {r.name: r for r in runs.evals}
-    groups: dict[tuple, list[tuple]] = {}
-    for h in runs.helpfulness:
-        ev = evals.get(h.eval_name or "")
-        lab = h.labels
-        if ev is None or lab.get("model") != "finetune":
-            continue
-        sp = lab.get("system_prompt", "off")
-        if sp != "off" and not is_plain(h):
-            continue
-        key = (lab["task"], ev.items, h.data.get("settings", {}).get("items_id"))
-        groups.setdefault(key, []).append((h, ev))
-    out: dict[str, list[dict]] = {}
-    for key, pairs in groups.items():
-        several = sum(k[0] == key[0] for k in groups) > 1
-        hs = [h for h, _ in pairs]
-        ids = [
-            runs.model_id(h) + (" +sys" if h.labels.get("system_prompt", "off") != "off" else "")
-            for h in hs
-        ]
-        points = []
-        for name, (h, ev) in zip(runs.names(hs, ids), pairs, strict=True):
-            lab = h.labels
-            if lab.get("mitigation", "none") != "none":
-                kind = lab["mitigation"].split("-")[0]
-            elif lab.get("safety_mix", "none") != "none":
-                kind = lab["safety_mix"].split("-")[0]
-            else:
-                kind = "PTST" if lab.get("system_prompt", "off") != "off" else "none"
-            metric = SCORERS.get(h.data["kind"]).MAIN
-            m = h.data["metrics"][metric]
-            k = 100 if m.get("scale") == "0-1" else 1
-            points.append(
-                {
-                    "name": name,
-                    "kind": kind,
-                    "asr": ev.data["asr"]["overall"],
-                    "skill": {key: k * m[key] for key in ("value", "ci_low", "ci_high")},
-                    "metric": metric,
-                    "eval": ev.folder,
-                    "help": h.folder,
-                    "over_refusal": ev.data["over_refusal"]["overall"]["value"],
-                }
-            )
-        task = key[0]
-        if several:
-            task += f" ({pairs[0][1].items_desc}; {pairs[0][0].data.get('n', '?')} task items)"
-        out[task] = points
-    return out
-
-
-def pareto(points: list[dict]) -> set[str]:
-    """Points no other beats on both ASR (lower) and skill (higher)."""
-
-    def beats(q, p):
-        a, b = q["asr"]["value"], p["asr"]["value"]
-        s, t = q["skill"]["value"], p["skill"]["value"]
-        return a <= b and s >= t and (a < b or s > t)
-
-    return {p["name"] for p in points if not any(beats(q, p) for q in points)}
+COLOURS = {
+    "none": "black",
+    "plain": "tab:orange",
+    "all-formats": "tab:green",
+    "ptst": "tab:purple",
+    "scale": "tab:blue",
+    "safelora": "tab:red",
+    "resta": "tab:brown",
+}
 
 
 def repair_map(runs: Runs):
-    tasks = {t: pts for t, pts in repair_points(runs).items() if len(pts) > 1}
-    if not tasks:
+    from safetygap.report.repairs import pareto, repair_points
+
+    groups = {g: pts for g, pts in repair_points(runs).items() if len(pts) > 1}
+    if not groups:
         return None
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5.5 * len(tasks), 4.5), squeeze=False)
-    for ax, (task, pts) in zip(axes[0], tasks.items(), strict=True):
+    cols = min(2, len(groups))
+    rows = -(-len(groups) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 5 * rows), squeeze=False)
+    for ax in axes.flat[len(groups) :]:
+        ax.axis("off")
+    for ax, (group, pts) in zip(axes.flat, groups.items(), strict=False):
         front = pareto(pts)
+        seen = set()
         for p in pts:
             x, y = p["skill"]["value"], 100 * p["asr"]["value"]
             ax.errorbar(
@@ -257,10 +205,13 @@ def repair_map(runs: Runs):
                 xerr=[[x - p["skill"]["ci_low"]], [p["skill"]["ci_high"] - x]],
                 yerr=[[y - 100 * p["asr"]["ci_low"]], [100 * p["asr"]["ci_high"] - y]],
                 fmt="o",
+                color=COLOURS.get(p["kind"], "tab:grey"),
+                label=None if p["kind"] in seen else p["kind"],
                 ms=9 if p["name"] in front else 5,
                 capsize=2,
                 alpha=0.8,
             )
+            seen.add(p["kind"])
             ax.annotate(p["name"], (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
         fp = sorted(
             (p["skill"]["value"], 100 * p["asr"]["value"]) for p in pts if p["name"] in front
@@ -268,11 +219,12 @@ def repair_map(runs: Runs):
         ax.plot(
             [x for x, _ in fp], [y for _, y in fp], "--", color="grey", lw=1, label="Pareto front"
         )
-        ax.set_xlabel(f"{task}: {pts[0]['metric']} (95% CI)")
+        ax.set_xlabel(f"{group}: {pts[0]['metric']} (95% CI)")
         ax.set_ylabel("ASR, % (95% CI)")
-        ax.set_title(f"repairs of the {task} fine-tune", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_title(f"repairs of the {group} fine-tune", fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
         ax.grid(alpha=0.3)
+    fig.tight_layout()
     return fig
 
 

@@ -16,7 +16,6 @@ from safetygap.report.plots import (
     calibrations,
     distinct_guards,
     png,
-    repair_points,
 )
 
 CAPTIONS = {
@@ -27,7 +26,8 @@ CAPTIONS = {
     "compliance_harm": "Answered in any way (ASR) against on-topic harmful help (harm ASR), per "
     "eval run: the gap is answers that comply in form but help little.",
     "repair_map": "Each repair of an eroded fine-tune: task skill (held-out metric) against ASR. "
-    "Big markers: the Pareto front (no other repair is both safer and more skilled).",
+    "Big markers: the Pareto front (no other repair is both safer and more skilled). The tables "
+    "below pair each repair with the unrepaired fine-tune and name the best one by a stated rule.",
     "curves": "ASR on a bench subset during fine-tuning (finetune --safety-every), overall and "
     "by format.",
     "guards": "Guard recall on harmful prompts and false positives on benign look-alikes, by "
@@ -74,28 +74,10 @@ def tables(runs: Runs) -> list[dict]:
                 "rows": body,
             }
         )
-    for task, pts in repair_points(runs).items():
-        body = [
-            [
-                p["name"],
-                pct(p["asr"]),
-                interval(p["skill"]),
-                f"{100 * p['over_refusal']:.0f}",
-            ]
-            for p in pts
-        ]
-        out.append(
-            {
-                "title": f"Repairs of the {task} fine-tune",
-                "header": [
-                    "model",
-                    "ASR % (95% CI)",
-                    f"{pts[0]['metric']} (95% CI)",
-                    "over-refusal %",
-                ],
-                "rows": body,
-            }
-        )
+    from safetygap.report.repairs import repair_map
+    from safetygap.report.repairs import tables as repair_tables
+
+    out += repair_tables(repair_map(runs))
     guards = distinct_guards(runs)
     if guards:
         names = [f"{g.data['guard']} ({g.data['mode']})" for g in guards]
@@ -222,7 +204,9 @@ def markdown(context: dict) -> str:
     if context["notes"]:
         lines += ["", "Left out:", ""] + [f"- {esc(n)}" for n in context["notes"]]
     for t in context["tables"]:
-        lines += ["", f"## {t['title']}", "", "| " + " | ".join(t["header"]) + " |"]
+        lines += ["", f"## {t['title']}", ""]
+        lines += [t["note"], ""] if t.get("note") else []
+        lines += ["| " + " | ".join(t["header"]) + " |"]
         lines += ["|" + "---|" * len(t["header"])]
         lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in t["rows"]]
     return "\n".join(lines) + "\n"

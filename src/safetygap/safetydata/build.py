@@ -1,4 +1,4 @@
-"""Build the safety datasets: `multitask` (refusals in every format) and `singletask` (the same
+"""Build the safety datasets: `all-formats` (refusals in every format) and `plain` (the same
 seeds in plain format only, the "Safety-Tuned LLaMAs" style).
 
 Only seeds of the `train` split are used, so no bench (test) seed or near-duplicate of one is
@@ -20,8 +20,8 @@ from safetygap.bench.formats import FORMATS, pick_template, refusal, templates_f
 from safetygap.bench.pool import EmbedFn, SeedPool, balanced
 from safetygap.bench.seeds import Seed
 from safetygap.errors import UserError
+from safetygap.safetydata import KINDS, canonical_kind
 
-KINDS = ("multitask", "singletask")
 PER_FORMAT = 500  # harmful examples per format, as in the paper (2,000 over four tasks)
 
 
@@ -77,16 +77,18 @@ def build_safety_data(
     embed_fn: EmbedFn | None = None,
     pool: SeedPool | None = None,
 ) -> BenchResult:
-    """Records (id, seed_id, format, template, harmful, prompt, response) and a manifest."""
+    """Records (id, seed_id, format, template, harmful, prompt, response) and a manifest.
+    `kind` is `all-formats` or `plain` (or its old name, `multitask` or `singletask`)."""
     from safetygap.bench.build import composition, parse_formats
 
+    kind = canonical_kind(kind)
     if kind not in KINDS:
-        raise UserError(f"unknown dataset kind {kind!r}: choose multitask or singletask")
+        raise UserError(f"unknown dataset kind {kind!r}: choose {' or '.join(KINDS)}")
     if per_format is not None and per_format < 1:
         raise UserError(f"--per-format must be >= 1, got {per_format}")
-    if kind == "singletask":
+    if kind == "plain":
         if formats and parse_formats(formats) != ["plain"]:
-            raise UserError("singletask data is plain format only: leave out --formats")
+            raise UserError("the plain safety dataset is plain format only: leave out --formats")
         format_names = ["plain"]
     else:
         format_names = parse_formats(formats)

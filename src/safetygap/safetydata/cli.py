@@ -36,22 +36,18 @@ def build(
     kind: str = typer.Option(
         ...,
         "--kind",
-        help="multitask: refusals in every format; singletask: the same "
+        help="all-formats: refusals in every format; plain: the same "
         "seeds in plain chat format only (the 'Safety-Tuned LLaMAs' style).",
     ),
     out: Path = typer.Option(..., "--out", help="The JSONL file to write.", dir_okay=False),
     per_format: int = typer.Option(
-        500,
-        "--per-format",
-        "--per-task",
-        help="Harmful examples per format (the paper used 500). --per-task is the old name.",
+        500, "--per-format", help="Harmful examples per format (the paper used 500)."
     ),
     formats: list[str] | None = typer.Option(
-        None,
-        "--formats",
-        "--tasks",
-        help=f"multitask only. {FORMATS_HELP}",
+        None, "--formats", help=f"all-formats only. {FORMATS_HELP}"
     ),
+    per_task: int | None = typer.Option(None, "--per-task", hidden=True),  # old --per-format
+    tasks: list[str] | None = typer.Option(None, "--tasks", hidden=True),  # old --formats
     sources: list[str] | None = SourcesOpt,
     seed_file: Path | None = SeedFileOpt,
     prompt_column: str = PromptColumnOpt,
@@ -76,6 +72,9 @@ def build(
         hub_config,
         test_fraction,
     )
+    if per_task is not None:
+        per_format = per_task
+    formats = [*(formats or []), *(tasks or [])] or None
     result = build_safety_data(kind, opts, per_format=per_format, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest

@@ -51,11 +51,14 @@ def demo_command(
     """The story in one command, on the embedded model (offline, CPU): the quick preset, then
     the report.
 
-    SmolLM2-135M-Instruct is safety-aligned, fine-tuned on a benign task (classification) and
-    repaired (RESTA); each answers a harmful bench in five formats and the task's held-out items,
-    and a guard is put in front. OUT/report.html shows where the fine-tune eroded the
-    alignment, by format, and what the repair won back at what cost in skill. Re-running
-    resumes; a finished demo is rebuilt in seconds.
+    SmolLM2-135M-Instruct (which barely refuses out of the box) is safety-aligned, fine-tuned
+    on three benign tasks (classification, translation, code) and once more with the
+    all-format safety mix (classification), and the classification fine-tune is repaired
+    (RESTA); each model answers a harmful bench in five formats and its task's held-out items,
+    and a guard is put in front. OUT/report.html shows where the fine-tunes eroded the
+    alignment, by format, what the repairs won back at what cost in skill, and a verdict on
+    each of the paper's four findings. Re-running resumes; a finished demo is rebuilt in
+    seconds.
     """
     from safetygap.errors import UserError
     from safetygap.report.collect import collect

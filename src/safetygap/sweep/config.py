@@ -79,8 +79,21 @@ class BenchConfig(Strict):
 class SafetyMix(Strict):
     """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
 
-    mix: str = Field(description="singletask (plain format), multitask (every format) or a file.")
+    mix: str = Field(
+        description="all-formats (safety data in every format), plain (plain format only) or a "
+        "JSONL file."
+    )
     ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
+    tasks: list[Name] | None = Field(
+        None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
+    )
+
+    @field_validator("mix")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.safetydata import canonical_kind
+
+        return canonical_kind(value)
 
 
 class FinetuneConfig(Strict):
@@ -138,19 +151,26 @@ def check_settings(value: dict) -> None:
 
 
 class Mitigation(Strict):
-    """A post-hoc repair of every plain fine-tune (`safetygap mitigate`)."""
+    """A repair of every plain fine-tune: post hoc (`safetygap mitigate`), or `ptst` ("pure
+    tuning, safe testing", Lyu et al. 2024: the same fine-tune tested with the safety system
+    prompt on; nothing is trained or changed)."""
 
-    method: Literal["scale", "safelora", "resta"] = Field(description="The repair method.")
+    method: Literal["scale", "safelora", "resta", "ptst"] = Field(
+        description="The repair method (scale, safelora, resta or ptst)."
+    )
     lam: float | None = Field(None, alias="lambda", description="scale: the adapter's weight.")
     threshold: float | None = Field(None, description="safelora: the similarity threshold.")
     layers: int | None = Field(None, description="safelora: how many modules to project.")
     beta: float | None = Field(None, description="resta: the safety vector's weight.")
     dare: float | None = Field(None, description="resta: DARE drop rate.")
     seed: int | None = Field(None, description="resta: the DARE seed.")
+    tasks: list[Name] | None = Field(
+        None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
+    )
 
     @model_validator(mode="after")
     def own_params(self) -> "Mitigation":
-        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}}.get(
+        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}, "ptst": set()}.get(
             self.method, {"beta", "dare", "seed"}
         )
         stray = sorted(set(self.params()) - own)
@@ -162,7 +182,8 @@ class Mitigation(Strict):
         return self
 
     def params(self) -> dict:
-        return {k: v for k, v in self.model_dump(exclude={"method"}).items() if v is not None}
+        dumped = self.model_dump(exclude={"method", "tasks"})
+        return {k: v for k, v in dumped.items() if v is not None}
 
     def label(self) -> str:
         return "-".join([self.method, *(f"{v:g}" for v in self.params().values())])
@@ -209,6 +230,13 @@ class GuardConfig(Strict):
     guard: str = Field(description="The guard spec (`safetygap guard --guard`).")
     mode: Literal["input", "output"] = Field("input", description="What the guard reads.")
 
+    @field_validator("guard")
+    @classmethod
+    def new_name(cls, value: str) -> str:
+        from safetygap.guard import canonical_guard_spec
+
+        return canonical_guard_spec(value)
+
 
 class SweepConfig(Strict):
     """A whole study: what to align, fine-tune, repair and measure."""
@@ -248,11 +276,29 @@ class SweepConfig(Strict):
         spec = user_check(parse_spec, self.base_spec())
         if spec.is_remote and (self.align or self.finetune):
             raise ValueError("model: an endpoint cannot be aligned or fine-tuned")
-        needs_unaligned = [m.method for m in self.mitigations if m.method != "scale"]
+        needs_unaligned = [m.method for m in self.mitigations if m.method in ("safelora", "resta")]
         if needs_unaligned and not self.align and not self.unaligned:
             raise ValueError(
                 f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
                 "tuning) or an `align` section"
+            )
+        named = (
+            {Path(t).stem if t.endswith(".jsonl") else t for t in self.finetune.tasks}
+            if self.finetune
+            else set()
+        )
+        for where, entries in (
+            ("finetune.safety_mixes", self.finetune.safety_mixes if self.finetune else []),
+            ("mitigations", self.mitigations),
+        ):
+            for entry in entries:
+                stray = sorted(set(getattr(entry, "tasks", None) or []) - named)
+                if stray:
+                    raise ValueError(f"{where}: tasks {', '.join(stray)} are not in finetune.tasks")
+        if any(m.method == "ptst" for m in self.mitigations) and "on" in self.eval.system_prompts:
+            raise ValueError(
+                "mitigations: ptst is the plain fine-tune tested with the system prompt on, "
+                "which eval.system_prompts already does"
             )
         for kind in self.resources:
             if kind not in STAGE_KINDS:

@@ -18,6 +18,23 @@ from safetygap.sweep.config import FinetuneConfig, SweepConfig
 STAGE_VERSION = 1
 
 
+def key_spelling(params: dict) -> dict:
+    """`params` as a stage key hashes them: a safety mix and a guard head under the names they
+    had when keys began (`multitask`, `singletask`), so that a sweep run before their rename
+    finds its stages done. The data and the runs are the same under either name."""
+    from safetygap.guard.classifier import OLD_HEADS
+    from safetygap.safetydata import OLD_NAMES
+
+    mixes = {new: old for old, new in OLD_NAMES.items()}
+    guards = {f"classifier:{new}": f"classifier:{old}" for old, new in OLD_HEADS.items()}
+    out = dict(params)
+    if out.get("safety_mix") in mixes:
+        out["safety_mix"] = mixes[out["safety_mix"]]
+    if out.get("guard") in guards:
+        out["guard"] = guards[out["guard"]]
+    return out
+
+
 @dataclass
 class Stage:
     """One unit of work: `kind` runs with `params`, reading the folders of `deps` (role ->
@@ -50,6 +67,8 @@ def finetunes(ft: FinetuneConfig) -> list[tuple[str, dict, dict]]:
         for chat_format in ft.chat_formats:
             for seed in ft.seeds:
                 for mix in ft.safety_mixes:
+                    if mix != "none" and mix.tasks and task_label(task) not in mix.tasks:
+                        continue
                     mid = f"{task_label(task)}/{chat_format}/s{seed}/{mix_label(mix)}"
                     params = {
                         **ft.settings,
@@ -90,8 +109,10 @@ def expand(cfg: SweepConfig) -> list[Stage]:
         params = {"model": cfg.base_spec(), **cfg.align.model_dump()}
         stages.append(Stage("align", "align", params, labels={"model": "base"}))
 
-    # the models every eval reads: (id, deps giving model/adapter, external params, labels)
-    models = [("base", dict(base), dict(external), {"model": "base", "mitigation": "none"})]
+    # the models every eval reads: (id, deps giving model/adapter, external params, labels,
+    # the system prompts it is tested with: None for eval.system_prompts)
+    base_labels = {"model": "base", "mitigation": "none"}
+    models = [("base", dict(base), dict(external), base_labels, None)]
     tasks = []
     if cfg.finetune:
         tasks = list(dict.fromkeys(task_label(t) for t in cfg.finetune.tasks))
@@ -99,26 +120,33 @@ def expand(cfg: SweepConfig) -> list[Stage]:
         for mid, params, labels in finetunes(cfg.finetune):
             name = f"finetune:{mid}"
             stages.append(Stage("finetune", name, {**params, **external}, dict(base), labels))
-            models.append((mid, {**base, "adapter": name}, dict(external), labels))
+            models.append((mid, {**base, "adapter": name}, dict(external), labels, None))
             if labels["safety_mix"] != "none":
                 continue
             for m in cfg.mitigations:
+                if m.tasks and labels["task"] not in m.tasks:
+                    continue
                 rid = f"{mid}+{m.label()}"
+                rlabels = {**labels, "mitigation": m.label()}
+                if m.method == "ptst":  # the same adapter, tested with the system prompt on
+                    models.append((rid, {**base, "adapter": name}, external, rlabels, ["on"]))
+                    continue
                 params = {
                     "method": m.method,
                     "params": m.params(),
                     "unaligned": cfg.unaligned or (cfg.base_spec() if cfg.align else None),
                     **external,
                 }
-                rlabels = {**labels, "mitigation": m.label()}
                 deps = {**base, "adapter": name}
                 stages.append(Stage("mitigate", f"mitigate:{rid}", params, deps, rlabels))
-                models.append((rid, {**base, "adapter": f"mitigate:{rid}"}, external, rlabels))
+                models.append(
+                    (rid, {**base, "adapter": f"mitigate:{rid}"}, external, rlabels, None)
+                )
 
     e = cfg.eval
     kinds = cfg.helpfulness.kinds if cfg.helpfulness else {}
-    for mid, deps, ext, labels in models:
-        for sp in e.system_prompts:
+    for mid, deps, ext, labels, prompts in models:
+        for sp in prompts or e.system_prompts:
             sys_label = sp if sp in ("on", "off") else "custom"
             ev = f"eval:{mid}/sys-{sys_label}"
             params = {
@@ -165,7 +193,7 @@ def address(stages: list[Stage]) -> list[Stage]:
         body = {
             "version": STAGE_VERSION,
             "kind": s.kind,
-            "params": s.params,
+            "params": key_spelling(s.params),
             "deps": {role: keys[dep] for role, dep in sorted(s.deps.items())},
         }
         s.key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

@@ -45,7 +45,7 @@ def connect(address: str | None) -> None:
 
 def run_remote(stage: dict, out: str, folders: dict, *deps: dict) -> dict:
     """A stage on a Ray worker: skipped when a stage it reads did not finish."""
-    from safetygap.sweep.run import run_stage
+    from safetygap.sweep.execute import run_stage
 
     for dep in deps:
         if dep["status"] in ("failed", "skipped"):
@@ -57,7 +57,7 @@ def run_remote(stage: dict, out: str, folders: dict, *deps: dict) -> dict:
 def run_on_ray(stages: list[Stage], out: Path, index, resources: dict, log) -> None:
     import ray
 
-    from safetygap.sweep.run import progress_line, stage_deps
+    from safetygap.sweep.execute import progress_line, stage_deps
 
     task = ray.remote(run_remote)
     folders = {s.name: s.folder_name for s in stages}
