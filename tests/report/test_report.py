@@ -384,3 +384,31 @@ def test_old_mix_and_head_names_are_read_as_the_new(tmp_path):
     pairs = [point(m) for m in ("none", "all-formats-0.3", "plain-0.1667")]
     runs = Runs("runs", evals=[e for e, _ in pairs], helpfulness=[h for _, h in pairs])
     assert [p["kind"] for p in repair_points(runs)["code"]] == ["none", "plain", "all-formats"]
+
+
+def test_repairs_on_other_items_are_not_paired_with_the_fine_tune(tmp_path):
+    """A repair whose eval answered other bench items is a group of its own, not a point set
+    beside (and paired with) the unrepaired fine-tune."""
+    from safetygap.report.collect import Run, Runs
+    from safetygap.report.repairs import repair_map
+
+    def point(mitigation, items):
+        labels = {"model": "finetune", "task": "code", "mitigation": mitigation}
+        rate = {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}
+        data = {"asr": {"overall": rate, "by_format": {}}, "over_refusal": {"overall": rate}}
+        ev = Run("eval", f"ev-{mitigation}", labels, tmp_path, data, items=items)
+        ev.items_desc = f"bench.jsonl, {items} items"
+        metric = {"accuracy": {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "scale": "0-1"}}
+        h = Run("helpfulness", f"h-{mitigation}", labels, tmp_path, {"kind": "classification"})
+        h.data |= {"metrics": metric, "n": 8}
+        h.eval_name = ev.name
+        return ev, h
+
+    pairs = [point("none", "30"), point("scale-0.5", "2")]
+    runs = Runs("runs", evals=[e for e, _ in pairs], helpfulness=[h for _, h in pairs])
+    groups = repair_map(runs)  # would pair them (and fail on their missing folders) if grouped
+    assert sorted(groups) == [
+        "code (bench.jsonl, 2 items; 8 task items)",
+        "code (bench.jsonl, 30 items; 8 task items)",
+    ]
+    assert all(len(pts) == 1 and "versus" not in pts[0] for pts in groups.values())
