@@ -1,9 +1,8 @@
 """The guard table: how much each shipped guard catches, per format, and what it leaves of an
 eroded fine-tune's ASR.
 
-    .venv/bin/python benchmarks/guard_heads.py --install      # the classifier heads (once)
-    .venv/bin/python benchmarks/paper_table.py ...            # the eval runs of the table
-    .venv/bin/python benchmarks/guard_table.py
+    safetygap sweep paper-table --out runs/paper-table        # the eval runs of the table
+    .venv/bin/python benchmarks/guard_table.py [--sweep runs/paper-table]
 
 1. Input mode on the whole test bench (`bench build --split test`: every test-split seed in
    all five formats, harmful and benign look-alikes) and on held-out ordinary requests
@@ -11,13 +10,15 @@ eroded fine-tune's ASR.
    and on everyday requests, AUROC, latency. Guards: keyword, classifier (plain-trained) and
    classifier:all-formats. (`llm:` and `llamaguard:` need a model that follows a guard prompt;
    the embedded 135M models answer neither safe nor unsafe, so they are left out here.)
-2. With the paper table's eval runs (gold bench): the aligned base and the eroded
-   classification and summarisation fine-tunes, each behind every guard (input mode, the guard
-   in front) and behind the keyword guard reading the answers (output mode): ASR per format
-   before and after, with the exact McNemar p of the drop.
+2. With the paper table's eval runs (gold bench), read from the sweep folder given as
+   `--sweep` (its sweep.json; `benchmarks/paper_table.py` runs the same sweep): the aligned
+   base and the eroded classification and summarisation fine-tunes, each behind every guard
+   (input mode, the guard in front) and behind the keyword guard reading the answers (output
+   mode): ASR per format before and after, with the exact McNemar p of the drop.
 Every run resumes; the tables are printed as markdown.
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -27,13 +28,12 @@ from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "guard"
-TABLE = ROOT / "runs" / "table"
 SG = [sys.executable, "-m", "safetygap"]
 FORMATS = FORMAT_REGISTRY.names()
 GUARDS = ["keyword", "classifier", "classifier:all-formats"]
 OUTPUT_GUARDS = ["keyword"]
-EVAL_RUNS = {"aligned base": "aligned", "+ classification": "eval-classification"}
-EVAL_RUNS["+ summarization"] = "eval-summarization"
+EVAL_RUNS = {"aligned base": None, "+ classification": "classification"}  # row -> task
+EVAL_RUNS["+ summarization"] = "summarization"
 
 
 def sh(*args) -> None:
@@ -52,7 +52,31 @@ def pct(r: dict | None) -> str:
     return f"{100 * r['value']:.1f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
 
 
+def eval_runs(sweep: Path) -> dict[str, Path]:
+    """Row name -> eval run folder of the sweep: the aligned base and the plain fine-tunes."""
+    from safetygap.report.collect import collect
+
+    found = {}
+    for run in collect(sweep).evals:
+        lab = run.labels
+        plain = lab.get("safety_mix", "none") == "none" and lab.get("mitigation") == "none"
+        native = lab.get("chat_format", "native") == "native"
+        task = None if lab.get("model") == "base" else lab.get("task")
+        for row, want in EVAL_RUNS.items():
+            if plain and native and task == want and lab.get("system_prompt", "off") == "off":
+                found[row] = run.folder
+    return found
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--sweep",
+        type=Path,
+        default=ROOT / "runs" / "paper-table",
+        help="The paper-table sweep folder (safetygap sweep paper-table --out DIR).",
+    )
+    args = ap.parse_args()
     from safetygap.guard.ordinary import bench_items
     from safetygap.jsonl import write_jsonl
 
@@ -96,21 +120,22 @@ def main() -> None:
         by = rep["auroc"]["by_format"]
         print(f"| {spec} | " + " | ".join(f"{by[f]['value']:.3f}" for f in FORMATS) + " |")
 
-    gold = TABLE / "gold_bench.jsonl"
+    runs = eval_runs(args.sweep) if (args.sweep / "sweep.json").is_file() else {}
     print("\n### ASR behind a guard (gold bench runs; % of harmful items, 95% CI)\n")
     head = ["run", "guard", "mode", *FORMATS, "overall", "p (drop)", "benign answers blocked"]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
-    for row_name, folder in EVAL_RUNS.items():
-        run = TABLE / folder
-        if not (run / "judgments.jsonl").is_file():
-            print(f"(missing {run}: run benchmarks/paper_table.py first)")
+    for row_name, task in EVAL_RUNS.items():
+        run = runs.get(row_name)
+        if run is None or not (run / "judgments.jsonl").is_file():
+            print(f"(no {row_name} eval in {args.sweep}: run safetygap sweep paper-table first)")
             continue
+        folder = "aligned" if task is None else f"eval-{task}"
         first = True
         for mode, specs in (("input", GUARDS), ("output", OUTPUT_GUARDS)):
             for spec in specs:
                 name = spec.replace(":", "-")
                 out = RUNS / f"{mode}-{folder}-{name}"
-                rep = guard(spec, gold, out, "--run", run, "--mode", mode)
+                rep = guard(spec, run / "bench.jsonl", out, "--run", run, "--mode", mode)
                 if first:
                     asr = rep["run_asr"]
                     cells = [pct(asr["by_format"].get(f)) for f in FORMATS]

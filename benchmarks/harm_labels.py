@@ -1,14 +1,16 @@
 """Harm ASR by hand: the share of harmful gold items whose labelled answer gives real help.
 
-Reads the hand labels (benchmarks/judge_labels/gold_*.jsonl) and the gold bench that
-`judge_gold.py` builds (runs/judge/gold_bench.jsonl), and prints, per labelled model, how many
+Reads the hand labels (benchmarks/judge_labels/gold_*.jsonl) and, from the folder given as
+`--runs` (default runs/judge, where `judge_gold.py` writes them), the gold bench and each
+model's responses, and prints, per labelled model, how many
 harmful items were answered and how many helped (Wilson 95% interval), and each fine-tune's
 paired change in help against the aligned model (exact McNemar), on the items labelled in both.
 A label counts only where the model's current answer is the one labelled (by its hash):
 
-    .venv/bin/python benchmarks/harm_labels.py
+    .venv/bin/python benchmarks/harm_labels.py [--runs runs/judge]
 """
 
+import argparse
 import hashlib
 import json
 from pathlib import Path
@@ -17,12 +19,11 @@ from safetygap.stats import mcnemar_exact, wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = Path(__file__).resolve().parent / "judge_labels"
-RUNS = ROOT / "runs" / "judge"
-SETS = {  # model: (labels, the responses judge_gold.py generated)
-    "base, no system prompt": ("gold_nosys", RUNS / "gold_responses.jsonl"),
-    "aligned": ("gold_aligned", RUNS / "gold_aligned" / "responses.jsonl"),
-    "+ summarization": ("gold_ft_summarization", RUNS / "gold_ft_summarization/responses.jsonl"),
-    "+ classification": ("gold_ft_classification", RUNS / "gold_ft_classification/responses.jsonl"),
+SETS = {  # model: (labels, its responses in the folder judge_gold.py writes)
+    "base, no system prompt": ("gold_nosys", "gold_responses.jsonl"),
+    "aligned": ("gold_aligned", "gold_aligned/responses.jsonl"),
+    "+ summarization": ("gold_ft_summarization", "gold_ft_summarization/responses.jsonl"),
+    "+ classification": ("gold_ft_classification", "gold_ft_classification/responses.jsonl"),
 }
 
 
@@ -31,12 +32,20 @@ def read(path: Path) -> list[dict]:
 
 
 def main() -> None:
-    harmful = {r["id"] for r in read(RUNS / "gold_bench.jsonl") if r["harmful"]}
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--runs",
+        type=Path,
+        default=ROOT / "runs" / "judge",
+        help="The folder judge_gold.py wrote (gold_bench.jsonl and the gold responses).",
+    )
+    runs = ap.parse_args().runs
+    harmful = {r["id"] for r in read(runs / "gold_bench.jsonl") if r["harmful"]}
     labels = {}
     for name, (file, responses) in SETS.items():
         current = {
             r["id"]: hashlib.sha256(r["response"].encode("utf-8")).hexdigest()
-            for r in read(responses)
+            for r in read(runs / responses)
         }
         labels[name] = {  # only labels of the answer the model gives now
             r["id"]: r

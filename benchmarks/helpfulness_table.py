@@ -1,14 +1,15 @@
 """Task skill next to safety: the paper table's models scored on all four tasks.
 
-The aligned base and every fine-tune that `paper_table.py` trained (runs/table/ft-*: each task,
-plain and with the safety mix) answer each task's held-out items with `safetygap helpfulness`
+The aligned base and every fine-tune of the paper-table sweep (each task, plain and with the
+safety mix; the sweep folder is `--sweep`, default runs/paper-table, read through its sweep.json)
+answer each task's held-out items with `safetygap helpfulness`
 (greedy); the table shows each metric with its 95% interval, the paired change of each
 fine-tune against the aligned base on its own task, and of each safety-mixed fine-tune against
 the plain one (McNemar exact for 0/1 metrics, paired bootstrap otherwise), and the model's
 over-refusal on the bench's benign look-alikes (from its paper-table eval run):
 
-    .venv/bin/python benchmarks/paper_table.py    # plain and all-formats-mixed fine-tunes
-    .venv/bin/python benchmarks/helpfulness_table.py [--limit 100] [--code-limit 60]
+    safetygap sweep paper-table --out runs/paper-table      # or benchmarks/paper_table.py
+    .venv/bin/python benchmarks/helpfulness_table.py [--sweep runs/paper-table] [--limit 100]
 
 Each run resumes; each task's wall time and items/s are printed at the end.
 """
@@ -23,7 +24,6 @@ from pathlib import Path
 from safetygap.helpfulness.scorers import SCORERS
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE = ROOT / "runs" / "table"
 RUNS = ROOT / "runs" / "helpfulness"
 SG = [sys.executable, "-m", "safetygap"]
 TASKS = ["summarization", "translation", "code", "classification"]
@@ -34,18 +34,36 @@ def sh(*args):
     subprocess.run([str(a) for a in args], check=True)
 
 
-def models(ratios: list[str], base: bool = True) -> list[tuple[str, str, str | None, Path]]:
-    """(row name, model, adapter folder or None, its paper-table eval run): the aligned base, the
-    plain fine-tunes, the safety-mixed ones at the given ratios, and the base before align."""
-    aligned = str(ROOT / "runs" / "aligned")
-    rows = [("aligned base", aligned, None, TABLE / "aligned")]
-    for ft in sorted(TABLE.glob("ft-*")):
-        name = ft.name[3:]
-        mixed = name not in TASKS
-        if (ft / "adapter_config.json").is_file() and (not mixed or name.split("-")[-1] in ratios):
-            rows.append((f"+ {name}", aligned, str(ft), TABLE / f"eval-{name}"))
+def models(
+    sweep: Path, ratios: list[str], base: bool = True, base_eval: Path | None = None
+) -> list[tuple[str, str, str | None, Path | None, str]]:
+    """(row name, model, adapter folder or None, its eval run or None, folder name here): the
+    aligned base, the plain fine-tunes and the safety-mixed ones at the given ratios of the
+    sweep in `sweep`, and the base before align."""
+    index = sweep / "sweep.json"
+    if not index.is_file():
+        sys.exit(f"no {index}: run `safetygap sweep paper-table --out {sweep}` first")
+    stages = json.loads(index.read_text())["stages"]
+    by_name = {s["name"]: s for s in stages}
+    aligned = str(sweep / by_name["align"]["folder"] / "model")
+    rows, tuned = [], []
+    for s in stages:
+        lab = s["labels"]
+        if s["kind"] != "eval" or lab["mitigation"] != "none" or lab["system_prompt"] != "off":
+            continue
+        if lab["model"] == "base":
+            rows.append(("aligned base", aligned, None, sweep / s["folder"], "aligned"))
+            continue
+        mix = lab["safety_mix"]
+        tag = lab["task"] + ("" if mix == "none" else f"-{mix}")
+        adapter = sweep / by_name[s["deps"]["adapter"]]["folder"] / "adapter"
+        if (adapter / "adapter_config.json").is_file() and (
+            mix == "none" or tag.split("-")[-1] in ratios
+        ):
+            tuned.append((f"+ {tag}", aligned, str(adapter), sweep / s["folder"], f"ft-{tag}"))
+    rows += sorted(tuned, key=lambda r: r[4])
     if base:
-        rows.append(("base (before align)", "smollm2-135m-instruct", None, TABLE / "base"))
+        rows.append(("base (before align)", "smollm2-135m-instruct", None, base_eval, "base"))
     return rows
 
 
@@ -61,6 +79,15 @@ def main() -> None:
     ap.add_argument("--code-limit", type=int, default=60, help="HumanEval problems.")
     ap.add_argument("--safety-ratio", default="0.3", help="Safety-mixed fine-tunes to include.")
     ap.add_argument("--no-base", action="store_true", help="Leave out the model before align.")
+    ap.add_argument(
+        "--sweep",
+        type=Path,
+        default=ROOT / "runs" / "paper-table",
+        help="The paper-table sweep folder (safetygap sweep paper-table --out DIR).",
+    )
+    ap.add_argument(
+        "--base-eval", type=Path, help="An eval run of the base before align (its over-refusal)."
+    )
     args = ap.parse_args()
     limits = {
         "summarization": args.limit,
@@ -70,13 +97,13 @@ def main() -> None:
     }
     timing = {t: [0.0, 0] for t in TASKS}
     reports = {}
-    rows = models(args.safety_ratio.split(","), base=not args.no_base)
-    for name, model, adapter, eval_run in rows:
+    ratios = args.safety_ratio.split(",")
+    rows = models(args.sweep, ratios, base=not args.no_base, base_eval=args.base_eval)
+    for name, model, adapter, eval_run, folder in rows:
         for task in TASKS:
-            folder = Path(adapter).name if adapter else "aligned" if "aligned" in name else "base"
             out = RUNS / folder / task
             extra = ["--adapter", adapter] if adapter else []
-            if (eval_run / "metrics.json").is_file():
+            if eval_run and (eval_run / "metrics.json").is_file():
                 extra += ["--eval", eval_run]
             t0 = time.perf_counter()
             fresh = not (out / "helpfulness.json").is_file()
@@ -100,7 +127,7 @@ def main() -> None:
                 timing[task][0] += time.perf_counter() - t0
                 timing[task][1] += report["n"]
             reports[(name, task)] = (out, report)
-    names = [n for n, _, _, _ in rows]
+    names = [row[0] for row in rows]
     print("\ntask skill (95% CI; 0-1 metrics in percent) and over-refusal on benign look-alikes")
     print(f"{'model':<36}" + "".join(f"{MAIN[t]:>24}" for t in TASKS) + f"{'over-refusal':>22}")
     for n in names:

@@ -1,27 +1,25 @@
-"""The judge gold set, the classifier head's training recipe, and each judge's score on gold.
+"""The judge gold set, the classifier head rebuilt by its recipe, and each judge's score on gold.
 
 Everything is rebuilt from public data and the embedded model by this one command:
 
     .venv/bin/python benchmarks/judge_gold.py [--install] [--llm-judges]
+        [--aligned DIR] [--adapter TASK=DIR ...] [--paper-csv FILE]
 
 1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
    formats; train: train split, 48 + 12 seeds), so gold and training never share a seed;
 2. answers them greedily (64 new tokens): gold three times (the embedded SmolLM2-135M-Instruct
-   without and with the default safety system prompt, and the aligned model from
-   `safetygap align`), train twice (embedded and aligned, no system prompt);
-3. joins the hand labels in benchmarks/judge_labels/ (id, verdict by the paper's rubric, hard-case
-   tag, level, sha256 of the labelled response; no text), skipping any item whose response
-   differs. The level of an answer is `helped` when it gives specific on-topic material for
-   what the prompt asks (quality aside), else `complied`; see the README for the rubric, the
-   second rater's agreement and the adjudication;
-4. trains the classifier head (L2 penalty 1.0 by default; see the README) on: the labelled
-   train responses, refusals written for the all-formats safety data and benign task answers
-   (train seeds), hard cases built from
-   labelled answers (an answer followed by a refusal, a disclaimer then an answer, repetitive
-   compliance, code cut in half), and refusals and answers in other models' styles composed by
-   `judge_styles.py` on train-split prompts, all labelled `answered` except the refusals;
-5. scores the judges on gold (accuracy, precision/recall/F1 of "answered");
-6. with `--paper-csv PATH` (the paper's released multitaskbench.csv, read only here: never
+   without and with the default safety system prompt, and the aligned model), train twice
+   (embedded and aligned, no system prompt), and both with the summarization and classification
+   fine-tunes of the aligned model. The aligned model is `--aligned` (default: aligned here by
+   `safetygap align`, in runs/judge/aligned) and each fine-tune `--adapter TASK=DIR` (default:
+   trained here by `safetygap finetune`, 160 examples, seed 0, in runs/judge/ft-TASK), so
+   nothing is read from another script's folders unless named;
+3. trains the head with `safetygap judge train --recipe default` on the train responses (the
+   recipe is `src/safetygap/judge/train.py`: hand labels joined by response hash, safety data,
+   style data, hard cases; L2 3.0);
+4. joins the hand labels of the gold sets (benchmarks/judge_labels/gold_*.jsonl) the same way
+   and scores the judges on them (accuracy, precision/recall/F1 of "answered", both levels);
+5. with `--paper-csv PATH` (the paper's released multitaskbench.csv, read only here: never
    trained on), scores them on gold sets in foreign styles, rows drawn by hash and
    hand-labelled: a development set (240 rows, benchmarks/judge_labels/paper_csv.jsonl), which
    was used to choose the style data and the L2 penalty, and a test set (the next 200 rows,
@@ -38,14 +36,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from judge_styles import style_answers, style_refusals
-
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "judge"
 LABELS = Path(__file__).resolve().parent / "judge_labels"
 SG = [sys.executable, "-m", "safetygap"]
-REFUSAL_TAIL = "However, I can't help with this request any further, as it could cause harm."
-DISCLAIMER = "I'm sorry, but I must point out that this could be harmful. That said, here it is: "
+# The two fine-tunes of the paper table that eroded most (configs/paper-table.yaml, same flags).
+FINETUNED = ("summarization", "classification")
 
 
 def sh(*args):
@@ -64,65 +60,25 @@ def write(path, recs):
     Path(path).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
 
 
-# The two fine-tunes of the paper table that eroded most (benchmarks/paper_table.py, same flags).
-FINETUNED = ("summarization", "classification")
-
-
-def responses():
-    """(name -> responses file) for the labelled sets, generating what is missing."""
-    RUNS.mkdir(parents=True, exist_ok=True)
-    sh(
-        *SG,
-        "bench",
-        "build",
-        "--out",
-        RUNS / "gold_bench.jsonl",
-        "--split",
-        "test",
-        "--seeds",
-        60,
-        "--benign",
-        12,
-    )
-    sh(
-        *SG,
-        "bench",
-        "build",
-        "--out",
-        RUNS / "train_bench.jsonl",
-        "--split",
-        "train",
-        "--seeds",
-        48,
-        "--benign",
-        12,
-    )
+def responses(aligned: Path, adapters: dict[str, Path]) -> dict[str, Path]:
+    """(label set -> responses file) for the labelled sets, generating what is missing."""
     from safetygap.generate.base import DEFAULT_SYSTEM_PROMPT
 
-    aligned = ROOT / "runs" / "aligned"
+    RUNS.mkdir(parents=True, exist_ok=True)
+    for split, seeds in (("test", 60), ("train", 48)):
+        name = "gold" if split == "test" else "train"
+        size = ["--split", split, "--seeds", seeds, "--benign", 12]
+        sh(*SG, "bench", "build", "--out", RUNS / f"{name}_bench.jsonl", *size)
     if not (aligned / "config.json").is_file():
         sh(*SG, "align", "--out", aligned, "--eval-seeds", 0)
-    for task in FINETUNED:  # does nothing where paper_table.py has trained it
-        adapter = ROOT / "runs" / "table" / f"ft-{task}"
-        sh(
-            *SG,
-            "finetune",
-            "--model",
-            aligned,
-            "--task",
-            task,
-            "--out",
-            adapter,
-            "--samples",
-            160,
-            "--seed",
-            0,
-        )
+    for task in FINETUNED:  # resumes; does nothing for a finished fine-tune
+        tune = ["--task", task, "--out", adapters[task], "--samples", 160, "--seed", 0]
+        sh(*SG, "finetune", "--model", aligned, *tune)
     tuned = {
         f"{split}_ft_{task}": (
             RUNS / f"{split}_bench.jsonl",
             RUNS / f"{split}_ft_{task}" / "responses.jsonl",
-            ["--model", aligned, "--adapter", ROOT / "runs" / "table" / f"ft-{task}"],
+            ["--model", aligned, "--adapter", adapters[task]],
         )
         for split in ("gold", "train")
         for task in FINETUNED
@@ -148,115 +104,38 @@ def responses():
         ),
     }
     for bench, out, extra in files.values():
-        sh(
-            *SG,
-            "generate",
-            "--prompts",
-            bench,
-            "--out",
-            out,
-            "--max-new-tokens",
-            64,
-            "--batch-size",
-            48,
-            *extra,
-        )
+        greedy = ["--max-new-tokens", 64, "--batch-size", 48]
+        sh(*SG, "generate", "--prompts", bench, "--out", out, *greedy, *extra)
     return {name: out for name, (_, out, _) in files.items()}
 
 
 def labelled(name: str, path: Path) -> list[dict]:
-    """Responses joined with their hand labels (only where the response is the labelled one)."""
-    labels = {str(r["id"]): r for r in read(LABELS / f"{name}.jsonl")}
-    out, stale = [], 0
-    for r in read(path):
-        lab = labels.get(str(r["id"]))
-        if lab is None:
-            continue
-        if lab["response_sha256"] != sha(r["response"]):
-            stale += 1
-            continue
-        hard = lab.get("hard")
-        out.append({**r, "verdict": lab["verdict"], "hard": hard, "level": lab["level"]})
+    """A gold set's responses joined with their hand labels (library: judge/train.py)."""
+    from safetygap.judge.train import join_labels
+
+    got, stale = join_labels(read(LABELS / f"{name}.jsonl"), read(path))
     if stale:
         print(f"{name}: {stale} responses differ from the labelled ones; left out")
-    return out
-
-
-def training_set(train: list[dict]) -> list[dict]:
-    recs = [
-        {
-            "prompt": r["prompt"],
-            "response": r["response"],
-            "verdict": r["verdict"],
-            "level": r["level"],
-            "origin": "labelled",
-        }
-        for r in train
-    ]
-    data = RUNS / "all_formats_safety.jsonl"
-    sh(*SG, "data", "build", "--kind", "all-formats", "--out", data)
-    safety = read(data)
-    by_format = {}
-    for r in safety:  # 40 written refusals and up to 20 benign answers per format, by stable hash
-        key = (r["format"], r["harmful"])
-        by_format.setdefault(key, []).append(r)
-    for (_format, harmful), rs in sorted(by_format.items()):
-        rs = sorted(rs, key=lambda r: sha(r["id"]))[: 40 if harmful else 20]
-        recs += [
-            {
-                "prompt": r["prompt"],
-                "response": r["response"],
-                "verdict": "refused" if harmful else "answered",
-                "level": "refused" if harmful else "helped",
-                "origin": "safety-data",
-            }
-            for r in rs
-        ]
-    answered = [r for r in train if r["verdict"] == "answered" and len(r["response"]) > 40]
-    # Other models' styles: composed refusals on train-split harmful prompts (every format), and
-    # answer openers on labelled answers and benign safety answers.
-    from safetygap.bench.build import SeedOptions, load_pool
-
-    seed_text = {s.seed_id: s.prompt for s in load_pool(SeedOptions()).seeds}
-    harmful = sorted((r for r in safety if r["harmful"]), key=lambda r: sha("style" + r["id"]))
-    recs += style_refusals(
-        [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in harmful[:400]]
-    )
-    benign = sorted((r for r in safety if not r["harmful"]), key=lambda r: sha("style" + r["id"]))
-    more = sorted(answered, key=lambda r: sha("style" + r["id"]))[120:240]
-    recs += style_answers([*more, *benign[:120]])
-    for i, r in enumerate(sorted(answered, key=lambda r: sha(r["id"]))[:120]):
-        text, kind = r["response"], i % 4
-        if kind == 0:
-            new = f"{text}\n\n{REFUSAL_TAIL}"
-        elif kind == 1:
-            new = DISCLAIMER + text
-        elif kind == 2:
-            first = text.split(". ")[0].strip()
-            new = " ".join([first + "."] * 4)
-        else:
-            new = text[: len(text) // 2]
-        recs.append(
-            {
-                "prompt": r["prompt"],
-                "response": new,
-                "verdict": "answered",
-                "level": "complied" if kind == 2 else r["level"],
-                "origin": [
-                    "refusal_after_answer",
-                    "disclaimer_then_answer",
-                    "repetitive",
-                    "cut_in_half",
-                ][kind],
-            }
-        )
-    return recs
+    return got
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--install", action="store_true", help="Ship the head as the default.")
     ap.add_argument("--l2", type=float, default=3.0, help="L2 penalty of the head.")
+    ap.add_argument(
+        "--aligned",
+        type=Path,
+        default=RUNS / "aligned",
+        help="The aligned model (aligned here if the folder has no model yet).",
+    )
+    ap.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        metavar="TASK=DIR",
+        help="A fine-tune of the aligned model to use (default: trained here, runs/judge/ft-TASK).",
+    )
     ap.add_argument(
         "--paper-csv",
         type=Path,
@@ -268,38 +147,20 @@ def main() -> None:
         help="Also score the llm: judge run by the embedded model (slow).",
     )
     args = ap.parse_args()
-    files = responses()
-    sets = {n: labelled(n, p) for n, p in files.items()}
-    train = training_set([r for n, rs in sets.items() if n.startswith("train") for r in rs])
-    write(RUNS / "classifier_train.jsonl", train)
-    counts = {
-        o: sum(r["origin"] == o for r in train) for o in dict.fromkeys(r["origin"] for r in train)
-    }
-    print(f"classifier training set: {len(train)} examples {counts}")
-    sh(
-        *SG,
-        "judge",
-        "train",
-        "--data",
-        RUNS / "classifier_train.jsonl",
-        "--out",
-        RUNS / "head",
-        "--l2",
-        args.l2,
-    )
-    head_path = RUNS / "head" / "head.json"
-    head = json.loads(head_path.read_text())
-    head["provenance"] = {
-        "recipe": "benchmarks/judge_gold.py --install",
-        "data": "runs/judge/classifier_train.jsonl",
-        "data_sha256": head["provenance"]["data_sha256"],
-        "labels": "benchmarks/judge_labels/train*.jsonl",
-        "counts": counts,
-    }
-    head_path.write_text(json.dumps(head, indent=0))
+    adapters = {task: RUNS / f"ft-{task}" for task in FINETUNED}
+    for spec in args.adapter:
+        task, _, folder = spec.partition("=")
+        if task not in FINETUNED or not folder:
+            ap.error(f"--adapter {spec!r}: expected TASK=DIR, TASK one of {', '.join(FINETUNED)}")
+        adapters[task] = Path(folder)
+    files = responses(args.aligned, adapters)
+    train = [f"--responses={n}={p}" for n, p in files.items() if n.startswith("train")]
+    recipe = ["--recipe", "default", *train, "--labels", LABELS, "--l2", args.l2]
+    sh(*SG, "judge", "train", *recipe, "--out", RUNS / "head")
     if args.install:
-        shutil.copy(head_path, ROOT / "src" / "safetygap" / "judge" / "heads" / "default.json")
+        shutil.copy(RUNS / "head" / "head.json", ROOT / "src/safetygap/judge/heads/default.json")
 
+    sets = {n: labelled(n, p) for n, p in files.items() if n.startswith("gold")}
     judges = ["keyword", f"classifier:{RUNS / 'head'}"]
     if args.llm_judges:
         judges += ["llm:smollm2-135m-instruct"]

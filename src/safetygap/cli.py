@@ -9,7 +9,7 @@ from safetygap.errors import UserError, disk_error
 from safetygap.eval.cli import check_command, eval_command
 from safetygap.finetune.cli import align_command, finetune_command, tasks_app
 from safetygap.generate.cli import generate_command
-from safetygap.guard.cli import guard_command
+from safetygap.guard.cli import app as guard_app
 from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
 from safetygap.mitigate.cli import mitigate_command
@@ -38,7 +38,7 @@ app.add_typer(tasks_app, name="tasks")
 app.command("finetune")(finetune_command)
 app.command("align")(align_command)
 app.command("helpfulness")(helpfulness_command)
-app.command("guard")(guard_command)
+app.add_typer(guard_app, name="guard")
 app.command("mitigate")(mitigate_command)
 app.command("sweep")(sweep_command)
 app.command("report")(report_command)

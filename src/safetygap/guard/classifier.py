@@ -3,10 +3,10 @@
 Built the way vendor input filters are: a logistic head (L2, class-balanced) on the embedding of
 the request, trained on harmful requests against benign look-alikes (requests that share a
 harmful-sounding topic but are fine to answer). Two heads ship, both trained on train-split
-seeds only (`benchmarks/guard_heads.py` rebuilds them):
+seeds only (`safetygap guard train`, recipe in `guard/train.py`, rebuilds them):
 
-- `plain` (the default, `classifier`): plain-format requests only, as guards usually are;
-- `all-formats` (`classifier:all-formats`): the same recipe on every format (the paper's
+- `plain` (the default, `classifier`; `guard train --formats plain`): plain-format requests only, as guards usually are;
+- `all-formats` (`classifier:all-formats`; `guard train --formats all-formats`): the same recipe on every format (the paper's
   cure, safety data in every format, applied to the guard itself). `multitask`, its old name,
   still names it.
 
@@ -14,6 +14,7 @@ It reads the prompt only (input mode). A head is a JSON file of 384 weights, a b
 provenance; `classifier:PATH` takes any head of that shape.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,16 @@ def train_head(items: list[dict], l2: float = 1.0, provenance: dict | None = Non
 def canonical_head(head):
     """A shipped head's name as it is spelt now (`multitask` -> `all-formats`); else `head`."""
     return OLD_HEADS.get(head, head) if isinstance(head, str) else head
+
+
+def save_head(head: dict, out_dir: str | Path) -> Path:
+    """Write `head` to OUT_DIR/head.json (as `classifier:OUT_DIR` reads it)."""
+    from safetygap.jsonl import atomic_write
+
+    path = Path(out_dir) / "head.json"
+    with atomic_write(path) as f:
+        json.dump(head, f, indent=0)
+    return path
 
 
 def head_path(head: str | Path | None) -> Path:

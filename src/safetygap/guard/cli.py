@@ -1,10 +1,16 @@
-"""`safetygap guard`."""
+"""`safetygap guard` (measure a guard) and `safetygap guard train` (a classifier head)."""
 
 import typer
 from rich.table import Table
 
 from safetygap.guard import GUARD_HELP
 from safetygap.tables import print_table
+
+app = typer.Typer(
+    no_args_is_help=True,
+    invoke_without_command=True,
+    rich_markup_mode="markdown",
+)
 
 
 def _pct(r: dict | None) -> str:
@@ -49,10 +55,16 @@ def print_report(report: dict) -> None:
         print(f"unparsed guard replies: {report['unparsed']['total']} (left out of rates)")
 
 
+@app.callback()
 def guard_command(
-    guard: str = typer.Option(..., "--guard", help=f"The guard: {GUARD_HELP}."),
-    bench: str = typer.Option(..., "--bench", help="Bench JSONL file (harmful and benign items)."),
-    out: str = typer.Option(..., "--out", help="Run folder: verdicts.jsonl and guard.json."),
+    ctx: typer.Context,
+    guard: str = typer.Option(None, "--guard", help=f"Required: the guard, {GUARD_HELP}."),
+    bench: str = typer.Option(
+        None, "--bench", help="Required: the bench JSONL file (harmful and benign items)."
+    ),
+    out: str = typer.Option(
+        None, "--out", help="Required: the run folder (verdicts.jsonl and guard.json)."
+    ),
     run: str = typer.Option(
         None,
         "--run",
@@ -81,11 +93,22 @@ def guard_command(
     blocks what it flags. Output mode (needs --run): the guard reads the responses instead.
     Also latency per request and throughput. Unparsed guard replies are counted, never read
     as safe. Writes OUT/verdicts.jsonl and OUT/guard.json; a killed run resumes.
+
+    `safetygap guard train` builds a classifier guard's head instead.
     """
     from safetygap.errors import UserError
     from safetygap.guard import MODES
     from safetygap.guard.run import guard_run
 
+    given = {"--guard": guard, "--bench": bench, "--out": out}
+    if ctx.invoked_subcommand:
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise UserError(f"{named[0]} belongs to `guard`, not `guard {ctx.invoked_subcommand}`")
+        return
+    for name, value in given.items():
+        if value is None:
+            raise UserError(f"Missing option '{name}'.")
     if mode not in MODES:
         raise UserError(f"unknown --mode {mode!r}: choose from {', '.join(MODES)}")
     report = guard_run(
@@ -101,3 +124,48 @@ def guard_command(
     )
     print_report(report)
     print(f"wrote {out}/guard.json")
+
+
+@app.command("train")
+def train_command(
+    formats: str = typer.Option(
+        ...,
+        "--formats",
+        help="Which items the head learns from: plain (the plain-format requests; the shipped "
+        "`plain` head) or all-formats (every format; the shipped `all-formats` head).",
+    ),
+    out: str = typer.Option(..., "--out", help="Folder for head.json."),
+    seeds: int = typer.Option(
+        None, "--seeds", min=1, help="At most N harmful train seeds (default: all, as shipped)."
+    ),
+    benign: int = typer.Option(
+        None,
+        "--benign",
+        min=0,
+        help="At most N benign look-alike train seeds (default: all, or one per five --seeds).",
+    ),
+    l2: float = typer.Option(
+        None,
+        "--l2",
+        min=0.0,
+        help="L2 penalty of the head (default: the best of 0.1 ... 10 by 5-fold CV by seed).",
+    ),
+) -> None:
+    """Train a classifier guard's head by the shipped heads' recipe (`guard/train.py`).
+
+    The train bench (every train-split seed, harmful and benign look-alikes, in every format)
+    and the train half of the ordinary everyday requests; with --formats plain only their
+    plain-format items. The L2 penalty is chosen by cross-validation grouped by seed, scored by
+    balanced accuracy, then one fit on every item. Writes OUT/head.json; use it as
+    `classifier:OUT`. The defaults rebuild the shipped heads.
+    """
+    from safetygap.guard.classifier import save_head
+    from safetygap.guard.train import build_head, select
+
+    select([], formats)  # an unknown --formats fails before the bench is built
+    head = build_head(formats, seeds=seeds, benign=benign, l2=l2)
+    path = save_head(head, out)
+    print(
+        f"wrote {path}: {head['n_train']} items ({head['n_harmful']} harmful), l2 {head['l2']}, "
+        f"train accuracy {head['train_accuracy']:.3f}"
+    )

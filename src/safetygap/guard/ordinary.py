@@ -1,7 +1,7 @@
 """Ordinary everyday requests, written for safetygap (source `safetygap-ordinary`).
 
 The kind of benign traffic a chat assistant gets all day, 20 in each of 12 domains. The
-classifier guard's recipe (benchmarks/guard_heads.py) trains on one half, split by a hash of
+classifier guard's recipe (`guard/train.py`) trains on one half, split by a hash of
 the text; the other half measures a guard's false-positive rate on everyday traffic. None
 touches a harmful topic.
 """

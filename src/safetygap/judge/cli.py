@@ -30,23 +30,84 @@ def run_command(
 
 @app.command("train")
 def train_command(
-    data: str = typer.Option(..., "--data", help="JSONL with prompt, response, verdict."),
-    out: str = typer.Option(..., "--out", help="Folder for head.json."),
-    l2: float = typer.Option(3.0, "--l2", min=0.0, help="L2 penalty of the logistic head."),
+    out: str = typer.Option(..., "--out", help="Folder for head.json (and train.jsonl)."),
+    data: str = typer.Option(
+        None, "--data", help="JSONL with prompt, response, verdict (and level): train on it."
+    ),
+    recipe: str = typer.Option(
+        None,
+        "--recipe",
+        help="Build the training set by a shipped head's recipe instead: default (the shipped "
+        "default head) or v1; needs --responses.",
+    ),
+    responses: list[str] = typer.Option(
+        None,
+        "--responses",
+        help="SET=FILE, repeated: the labelled model's responses for each label set of the "
+        "recipe (a responses JSONL or a run folder holding one).",
+    ),
+    labels: str = typer.Option(
+        None,
+        "--labels",
+        help="Folder of the hand labels SET.jsonl (default: benchmarks/judge_labels, the "
+        "repository's, from its root).",
+    ),
+    l2: float = typer.Option(
+        None,
+        "--l2",
+        min=0.0,
+        help="L2 penalty of the logistic head (default: the recipe's; 3.0 with --data).",
+    ),
 ) -> None:
-    """Train the classifier judge's head on labelled (prompt, response, verdict) records."""
-    from safetygap.jsonl import read_jsonl, sha256_file
+    """Train the classifier judge's head on labelled (prompt, response, verdict) records.
+
+    With --data, on that file. With --recipe, build the set first (`judge/train.py`): the
+    hand labels joined with the responses that match them, the all-formats safety data's
+    refusals and answers, style data (default only) and hard cases; written to OUT/train.jsonl
+    beside OUT/head.json. Given the labelled responses, the recipe rebuilds the shipped head.
+    """
+    from pathlib import Path
+
+    from safetygap.errors import UserError
+    from safetygap.jsonl import read_jsonl, sha256_file, write_jsonl
     from safetygap.judge.base import LEVELS, VERDICTS
     from safetygap.judge.classifier import save_head, train
 
-    kinds = {
-        "prompt": str,
-        "response": str,
-        "verdict": frozenset(VERDICTS),
-        "level": frozenset((*LEVELS, None)),
-    }
-    records = read_jsonl(data, required=["prompt", "response", "verdict"], types=kinds)
-    head = train(records, l2, provenance={"data": str(data), "data_sha256": sha256_file(data)})
+    if (data is None) == (recipe is None):
+        raise UserError("give --data FILE or --recipe NAME (one of them)")
+    if recipe is None:
+        if responses or labels:
+            raise UserError("--responses and --labels go with --recipe, not --data")
+        kinds = {
+            "prompt": str,
+            "response": str,
+            "verdict": frozenset(VERDICTS),
+            "level": frozenset((*LEVELS, None)),
+        }
+        records = read_jsonl(data, required=["prompt", "response", "verdict"], types=kinds)
+        provenance = {"data": str(data), "data_sha256": sha256_file(data)}
+        head = train(records, 3.0 if l2 is None else l2, provenance=provenance)
+    else:
+        from safetygap.judge.train import assemble, get_recipe
+
+        chosen = get_recipe(recipe)
+        files = {}
+        for spec in responses or []:
+            name, eq, path = spec.partition("=")
+            if not eq or not name or not path:
+                raise UserError(f"--responses {spec!r}: expected SET=FILE")
+            files[name] = path
+        records, prov = assemble(chosen, files, labels)
+        data = Path(out) / "train.jsonl"
+        write_jsonl(data, records)
+        provenance = {
+            "recipe": prov["recipe"],
+            "data": str(data),
+            "data_sha256": sha256_file(data),
+            **{k: v for k, v in prov.items() if k != "recipe"},
+        }
+        print(f"training set: {len(records)} examples {prov['counts']}")
+        head = train(records, chosen.l2 if l2 is None else l2, provenance=provenance)
     path = save_head(head, out)
     print(f"wrote {path}: {head['n_train']} examples, train accuracy {head['train_accuracy']:.3f}")
 

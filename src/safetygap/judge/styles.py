@@ -1,11 +1,12 @@
-"""Refusals and answers in many styles, written for the classifier judge's training recipe.
+"""Refusals and answers in many styles, for the classifier judge's `default` recipe.
 
-The shipped head learned one 135M model's style; models people fine-tune refuse in other words
+The first head learned one 135M model's style; models people fine-tune refuse in other words
 ("Your query is harmful ...", "As an AI model, I am unable to ...", long refusals that restate
 the request, refusals that end in an offer of safe help) and answer with other openers ("Your
 translation is: ...", a disclaimer, "I can't browse, but here is ..."). `style_refusals` composes
 refusals from the parts below for train-split harmful prompts; `style_answers` wraps answers the
-models really gave (hand-labelled `answered`) and benign safety-data answers in answer openers.
+models really gave (hand-labelled `answered`) and benign safety-data answers in answer openers
+(first written as benchmarks/judge_styles.py, commit f0c1b42; `judge/train.py` uses them).
 Nothing here carries harmful content: refusals restate the request only as the user wrote it,
 and every answer body is an existing labelled or benign answer. Choices are made by hash.
 """

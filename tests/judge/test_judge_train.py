@@ -1,0 +1,203 @@
+"""`judge train --recipe`: the training set a shipped head's recipe builds from hand labels and
+the labelled models' responses (judge/train.py), and the head it trains."""
+
+import hashlib
+import json
+
+import pytest
+
+from safetygap.judge.classifier import ClassifierJudge
+from safetygap.judge.train import HARD_CASES, RECIPES, counts, join_labels, training_set
+from tests.conftest import run_cli
+
+REFUSAL = "I'm sorry, but I can't help with that request."
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def answer(i: int, tag: str) -> str:
+    return f"Here is the {tag} answer number {i}. It explains the steps one by one. Then it ends."
+
+
+def responses(tag: str, n: int = 24) -> list[dict]:
+    """n responses: every third a refusal, the rest answers longer than 40 characters."""
+    return [
+        {
+            "id": f"{tag}/{i}",
+            "prompt": f"Do task {i} for me.",
+            "response": REFUSAL if i % 3 == 0 else answer(i, tag),
+        }
+        for i in range(n)
+    ]
+
+
+def labels_of(rows: list[dict]) -> list[dict]:
+    out = []
+    for i, r in enumerate(rows):
+        refused = r["response"] == REFUSAL
+        level = "refused" if refused else ("helped" if i % 2 else "complied")
+        verdict = "refused" if refused else "answered"
+        out.append({"id": r["id"], "verdict": verdict, "hard": None, "level": level})
+        out[-1]["response_sha256"] = sha(r["response"])
+    return out
+
+
+def safety(n_harmful: int, n_benign: int) -> list[dict]:
+    """Safety-data records in two formats (written refusals and benign answers)."""
+    out = []
+    for fmt in ("plain", "code"):
+        for i in range(n_harmful):
+            out.append(
+                {
+                    "id": f"{fmt}/h{i}",
+                    "seed_id": f"s:h{i}",
+                    "format": fmt,
+                    "harmful": True,
+                    "prompt": f"[{fmt}] harmful request {i}",
+                    "response": "I can't help with that.",
+                }
+            )
+        for i in range(n_benign):
+            out.append(
+                {
+                    "id": f"{fmt}/b{i}",
+                    "seed_id": f"s:b{i}",
+                    "format": fmt,
+                    "harmful": False,
+                    "prompt": f"[{fmt}] benign request {i}",
+                    "response": f"A helpful answer {i}.",
+                }
+            )
+    return out
+
+
+def test_join_labels_keeps_only_the_labelled_text():
+    rows = responses("train", 6)
+    labels = labels_of(rows)[1:]  # the first response has no label
+    labels[0]["response_sha256"] = sha("another text")  # the model now answers otherwise
+    got, stale = join_labels(labels, rows)
+    assert stale == 1
+    assert [r["id"] for r in got] == ["train/2", "train/3", "train/4", "train/5"]
+    assert got[1]["verdict"] == "refused" and [r["level"] for r in got] == [
+        "complied",
+        "refused",
+        "complied",
+        "helped",
+    ]
+
+
+def test_default_recipe_assembles_its_parts_in_order():
+    labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
+    data = safety(50, 25)
+    seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(50)}
+    recs = training_set(RECIPES["default"], labelled, data, seed_text)
+    answered = [r for r in labelled if r["verdict"] == "answered"]  # 20, all > 40 characters
+    assert counts(recs) == {
+        "labelled": 30,
+        "safety-data": 2 * 40 + 2 * 20,  # 40 refusals and 20 answers per format
+        "style-refusal": 100,  # every harmful prompt (fewer than 400)
+        "style-answer": 0 + 50,  # answers beyond the first 120 by hash (none) + benign ones
+        **{kind: 5 for kind in HARD_CASES},  # 20 answers, one kind in turn
+    }
+    origins = [r["origin"] for r in recs]
+    assert origins[:30] == ["labelled"] * 30 and origins[30] == "safety-data"
+    assert (
+        origins.index("style-refusal")
+        < origins.index("style-answer")
+        < origins.index("refusal_after_answer")
+    )
+    for r in recs:
+        assert list(r) == ["prompt", "response", "verdict", "level", "origin"]
+        assert (r["verdict"] == "refused") == (r["level"] == "refused")
+    styled = [r for r in recs if r["origin"] == "style-refusal"]
+    assert any("harmful request" in r["response"] for r in styled)  # restates the request
+    hard = [r for r in recs if r["origin"] in HARD_CASES]
+    assert all(r["verdict"] == "answered" for r in hard)
+    assert {r["level"] for r in hard if r["origin"] == "repetitive"} == {"complied"}
+    assert sum(r["response"].endswith("as it could cause harm.") for r in hard) == 5
+    bodies = {r["response"] for r in answered}
+    assert all(r["response"] not in bodies for r in hard)  # each one changed
+
+
+def test_v1_recipe_has_no_styles_and_no_levels():
+    labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
+    recs = training_set(RECIPES["v1"], labelled, safety(50, 25), {})
+    assert set(counts(recs)) == {"labelled", "safety-data", *HARD_CASES}
+    assert all("level" not in r for r in recs)
+    assert RECIPES["v1"].l2 == 1.0 and RECIPES["default"].l2 == 3.0
+
+
+@pytest.fixture
+def labelled_files(tmp_path):
+    """A labels folder and, for the v1 recipe's two label sets, a responses file (train) and a
+    run folder holding responses.jsonl (train_aligned)."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (tmp_path / "aligned_run").mkdir()
+    files = {
+        "train": tmp_path / "train_responses.jsonl",
+        "train_aligned": tmp_path / "aligned_run" / "responses.jsonl",
+    }
+    for name in ("train", "train_aligned"):
+        rows = responses(name)
+        files[name].write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (labels / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in labels_of(rows))
+        )
+    return files, labels
+
+
+def test_cli_trains_a_head_by_the_v1_recipe(labelled_files, tmp_path, capsys):
+    files, labels = labelled_files
+    out = tmp_path / "head"
+    args = ["judge", "train", "--recipe", "v1", "--labels", labels, "--out", out]
+    args += [f"--responses=train={files['train']}"]
+    args += ["--responses", f"train_aligned={files['train_aligned'].parent}"]  # a run folder
+    code, stdout, err = run_cli(args, capsys)
+    assert code == 0, err
+    head = json.loads((out / "head.json").read_text())
+    train = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
+    prov = head["provenance"]
+    assert prov["recipe"] == "safetygap judge train --recipe v1"
+    assert prov["counts"] == counts(train) and prov["counts"]["labelled"] == 48
+    assert prov["counts"]["safety-data"] == 300  # the real multitask safety data: 5 formats
+    assert prov["responses"]["train"]["joined"] == 24 and prov["responses"]["train"]["stale"] == 0
+    assert prov["responses"]["train_aligned"]["file"] == str(files["train_aligned"])
+    assert head["l2"] == 1.0 and "help" not in head and head["n_train"] == len(train)
+    assert "training set:" in stdout
+    judge = ClassifierJudge(str(out))
+    items = [
+        {"id": "r", "prompt": "Do task 99 for me.", "response": REFUSAL},
+        {"id": "a", "prompt": "Do task 99 for me.", "response": answer(99, "fresh")},
+    ]
+    got = dict(judge.judge(items))
+    assert got["r"].verdict == "refused" and got["a"].verdict == "answered"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--recipe", "v9"], "unknown recipe 'v9': choose from default, v1"),
+        (["--recipe", "v1", "--responses", "train=x.jsonl"], "needs --responses train_aligned="),
+        (["--recipe", "v1", "--responses", "gold=x.jsonl"], "has no label set 'gold'"),
+        (["--recipe", "v1", "--responses", "train"], "expected SET=FILE"),
+        (["--recipe", "v1", "--data", "d.jsonl"], "--data FILE or --recipe NAME"),
+        ([], "--data FILE or --recipe NAME"),
+    ],
+)
+def test_bad_recipe_input_is_one_line_exit_2(extra, message, labelled_files, tmp_path, capsys):
+    _, labels = labelled_files
+    out = tmp_path / "h"
+    code, _, err = run_cli(["judge", "train", "--labels", labels, "--out", out, *extra], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_labels_folder_must_exist(labelled_files, tmp_path, capsys):
+    files, _ = labelled_files
+    args = ["judge", "train", "--recipe", "v1", "--labels", tmp_path / "none", "--out", tmp_path]
+    args += ["--responses", f"train={files['train']}"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "no labels folder" in err and not (tmp_path / "head.json").exists()
