@@ -5,7 +5,7 @@ import pytest
 from safetygap.errors import UserError
 from safetygap.generate.base import Request, Sampling, load_backend
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 @pytest.fixture

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
-
 ROOT = os.geteuid() == 0
 
 

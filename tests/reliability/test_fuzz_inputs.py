@@ -29,8 +29,7 @@ from hypothesis import strategies as st
 
 from safetygap.errors import UserError
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
-from tests.eval.test_eval import write_bench
+from tests.helpers import run_cli, write_bench
 
 FUZZ = settings(
     max_examples=40,

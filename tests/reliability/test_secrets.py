@@ -10,7 +10,6 @@ import sys
 import yaml
 
 from tests.chat_server import ChatServer
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
 
 KEY = "sk-planted-5c1e0f9a7b3d42e8"
 

@@ -9,9 +9,7 @@ import pytest
 import yaml
 
 from safetygap.sweep.run import sweep
-from tests.conftest import run_cli
-from tests.eval.test_eval import write_bench
-from tests.sweep.test_sweep import make_tiny_llama, tiny_config
+from tests.helpers import make_tiny_llama, run_cli, tiny_config, write_bench
 
 PLANTED = '<script>document.title="pwned"</script><img src=x onerror="document.title=1">'
 
