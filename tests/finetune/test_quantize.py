@@ -91,6 +91,7 @@ def test_fingerprints_compared_within_one_quantize_only(tmp_path, tiny_dir):
 
 
 @pytest.mark.skipif(not HAS_QLORA, reason="needs a CUDA GPU and bitsandbytes")
+@pytest.mark.slow
 def test_tiny_qlora_run(tmp_path, tiny_dir, task_file):
     s = resolve(
         model=str(tiny_dir),

@@ -1019,7 +1019,10 @@ def test_line_separators_inside_strings_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "text",
     [
-        "eval: {judge: keyword}\nbench: " + "[" * 5000 + "]" * 5000,
+        # 5000 levels of YAML nesting: about ten seconds to parse
+        pytest.param(
+            "eval: {judge: keyword}\nbench: " + "[" * 5000 + "]" * 5000, marks=pytest.mark.slow
+        ),
         "eval: {max_new_tokens: " + "9" * 5000 + "}",
         "eval: {temperature: .inf}",
         "finetune: {tasks: [classification], settings: {lr: .nan}}",

@@ -12,8 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from safetygap.sweep.run import RECORD, sweep
 from tests.helpers import QUIET, tiny_config, write_yaml
+
+# Whole sweeps (fine-tunes included), run uninterrupted and again killed and resumed.
+pytestmark = pytest.mark.slow
 
 # Fields that record when or how long, not what: left out of the comparison.
 VOLATILE = {"seconds", "train_seconds", "started", "finished", "wall_seconds", "train_runtime"}

@@ -73,6 +73,7 @@ def dom(html) -> str:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+@pytest.mark.slow
 def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     out = tmp_path / "report.html"
     code, stdout, _ = run_cli(["report", swept, "--out", out], capsys)
@@ -90,6 +91,7 @@ def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     assert PLANTED not in html and "pwned" not in html  # outputs hidden by default
 
 
+@pytest.mark.slow
 def test_shown_outputs_are_escaped_and_never_run(swept, tmp_path, capsys):
     out = tmp_path / "report.html"
     code, _, _ = run_cli(["report", swept, "--out", out, "--show-outputs"], capsys)
@@ -101,6 +103,7 @@ def test_shown_outputs_are_escaped_and_never_run(swept, tmp_path, capsys):
     assert 'data-plots-drawn="' in page
 
 
+@pytest.mark.slow
 def test_a_folder_of_single_runs_reports_too(swept, tmp_path, capsys):
     out = tmp_path / "runs.html"
     code, stdout, _ = run_cli(["report", swept / "stages", "--out", out], capsys)
@@ -118,6 +121,7 @@ def test_bad_folders_are_one_line(tmp_path, capsys):
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_demo_runs_the_quick_preset_then_the_report(tmp_path, capsys, monkeypatch, smollm_dir):
     """The demo's plumbing on a tiny stand-in for the quick preset (the real one takes minutes)."""
     import safetygap.sweep.config as config
@@ -145,6 +149,7 @@ def test_demo_runs_the_quick_preset_then_the_report(tmp_path, capsys, monkeypatc
     assert json.loads((out / "sweep.json").read_text())["config"]["model"] == str(models[0])
 
 
+@pytest.mark.slow
 def test_judge_agreement_is_drawn_from_an_agree_report(swept, tmp_path, capsys):
     ev = next(p.parent for p in (swept / "stages").glob("eval-*/metrics.json"))
     gold = tmp_path / "gold.jsonl"

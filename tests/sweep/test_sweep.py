@@ -21,6 +21,7 @@ def statuses(index):
     return {s["name"]: s["status"] for s in index["stages"]}
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_path):
     cfg = write_yaml(tmp_path, tiny_config(models, task_file, bench))
     out = tmp_path / "out"
@@ -56,6 +57,7 @@ def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_
     assert third["mitigate:labels/native/s0/none+resta"] != "done"
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path):
     cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[], helpfulness=None)
     path = write_yaml(tmp_path, cfg)
@@ -71,6 +73,7 @@ def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path)
     assert metrics.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_a_failed_stage_is_reported_and_the_rest_goes_on(
     models, task_file, bench, tmp_path, capsys
 ):
@@ -148,6 +151,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow
 def test_the_ray_executor_runs_the_same_stages(models, task_file, bench, tmp_path, local_ray):
     cfg = tiny_config(models, task_file, bench, guards=[], helpfulness=None)
     cfg["mitigations"] = [{"method": "scale", "lambda": 0.5}]
