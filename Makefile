@@ -33,9 +33,10 @@ chromium:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
 	} || echo "chromium not installed: the report's browser test will be skipped"
 
+# Everything, slow tests included; the fast tier alone: $(BIN)/pytest -m 'not slow'.
 test: setup lint chromium
 	$(BIN)/safetygap models pull
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 bench: setup
 	$(BIN)/python benchmarks/generation.py

@@ -1,5 +1,7 @@
 """Shared fixtures: the real embedded model (pulled once), a tiny random Llama for plumbing,
-and seed fixtures for the bench and data tests (a fake embedder, the real pool, a seed CSV)."""
+a six-item bench, two tiny models and a task file for the sweep tests, and seed fixtures for the
+bench and data tests (a fake embedder, the real pool, a seed CSV). Plain helpers that test
+modules import are in tests/helpers.py; no test module imports another."""
 
 import hashlib
 import json
@@ -9,38 +11,13 @@ import numpy as np
 import pytest
 
 from safetygap.models.pull import ensure
+from tests.helpers import make_tiny_llama, write_bench
 
 
 @pytest.fixture(scope="session")
 def smollm_dir():
     """The materialised embedded chat model (pulled into $SAFETYGAP_HOME on first use)."""
     return ensure("smollm2-135m-instruct", log=lambda *_: None)
-
-
-def make_tiny_llama(folder, tokenizer_dir, hidden=32, seed=0):
-    """A randomly initialised 2-layer Llama with the real SmolLM2 tokenizer, saved to `folder`."""
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    tok = AutoTokenizer.from_pretrained(tokenizer_dir)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=hidden,
-        intermediate_size=2 * hidden,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-        pad_token_id=tok.pad_token_id,
-    )
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(cfg)
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="session")
@@ -63,16 +40,6 @@ def prompt_file(tmp_path):
         "".join(json.dumps({"id": f"q{i}", "prompt": p}) + "\n" for i, p in enumerate(prompts))
     )
     return path
-
-
-def run_cli(args, capsys):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    from safetygap.cli import main
-
-    with pytest.raises(SystemExit) as exc:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
 
 
 def fake_embed(texts: list[str]) -> np.ndarray:
@@ -171,3 +138,31 @@ def seed_csv(tmp_path):
         for i, t in enumerate(PLACEHOLDER_TOPICS)
     ]
     return write_seed_csv(tmp_path / "seeds.csv", rows)
+
+
+@pytest.fixture
+def bench(tmp_path):
+    """A six-item bench file (tests.helpers.write_bench)."""
+    return write_bench(tmp_path / "bench.jsonl")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, smollm_dir):
+    """(aligned, unaligned): two tiny Llamas of the same shapes, for the sweep tests."""
+    root = tmp_path_factory.mktemp("sweep-models")
+    return (
+        make_tiny_llama(root / "aligned", smollm_dir, seed=0),
+        make_tiny_llama(root / "unaligned", smollm_dir, seed=1),
+    )
+
+
+@pytest.fixture
+def task_file(tmp_path):
+    """A 40-row labelling task for the sweep tests (the fine-tune tests have their own)."""
+    path = tmp_path / "labels.jsonl"
+    rows = [
+        {"id": f"t{i}", "prompt": f"Is {i} even or odd?", "response": "even" if i % 2 else "odd"}
+        for i in range(40)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path

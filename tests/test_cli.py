@@ -4,7 +4,7 @@ import pytest
 import typer
 
 from safetygap.cli import app
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def command_paths(command, path=()) -> list[tuple[tuple[str, ...], object]]:

@@ -1,8 +1,10 @@
-"""The statistics every report uses, checked against the figures printed in README.md and
-against the textbook formulas written out here."""
+"""The statistics every report uses, on fixed inputs whose values come from outside the code
+under test: published figures (with their source), exact sums written out by hand, and the
+textbook formulas and defining properties written out here."""
 
 import math
 import random
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -25,29 +27,48 @@ def textbook_mcnemar(b, c):
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)
 
 
+def normal_cdf(x):
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def test_z95_is_the_normal_quantile():
+    assert normal_cdf(Z95) == pytest.approx(0.975, abs=1e-15)
+
+
 @pytest.mark.parametrize(
-    "k, printed",
+    "k, n, low, high",
     [
-        # README, "The gap before any fine-tuning": plain ASR and over-refusal, 13/60.
-        (13, "21.7 (13.1-33.6)"),
-        # README, paper table: "value (low-high)" in whole percent, 60 items per format.
-        (27, "45 (33-58)"),
-        (34, "57 (44-68)"),
-        (43, "72 (59-81)"),
-        (51, "85 (74-92)"),
-        (59, "98 (91-100)"),
-        (18, "30 (20-43)"),
-        (7, "12 (6-22)"),
-        (5, "8 (4-18)"),
-        (4, "7 (3-16)"),
-        (3, "5 (2-14)"),
+        # Newcombe (1998), "Two-sided confidence intervals for the single proportion: comparison
+        # of seven methods", Statistics in Medicine 17:857-872, Table II, method 3 (the Wilson
+        # score interval without continuity correction), 95%, to four decimals.
+        (81, 263, "0.2553", "0.3662"),
+        (15, 148, "0.0624", "0.1605"),
+        (0, 20, "0.0000", "0.1611"),
+        (1, 29, "0.0061", "0.1718"),
     ],
 )
-def test_wilson_reproduces_readme(k, printed):
-    lo, hi = wilson(k, 60)
-    digits = 1 if "." in printed else 0
-    got = f"{100 * k / 60:.{digits}f} ({100 * lo:.{digits}f}-{100 * hi:.{digits}f})"
-    assert got == printed
+def test_wilson_reproduces_published_intervals(k, n, low, high):
+    lo, hi = wilson(k, n)
+    assert (f"{lo:.4f}", f"{hi:.4f}") == (low, high)
+
+
+@pytest.mark.parametrize("k", [3, 4, 5, 7, 13, 18, 27, 34, 43, 51, 59])
+@pytest.mark.parametrize("confidence", [0.95, 0.99])
+def test_wilson_ends_are_where_the_score_test_is_just_significant(k, confidence):
+    """The Wilson interval is the set of p the score test does not reject: at each end,
+    |k/n - p| = z sqrt(p (1 - p) / n), and a point just outside is rejected."""
+    n = 60
+    z = {0.95: Z95, 0.99: 2.5758293035489004}[confidence]
+    assert normal_cdf(z) == pytest.approx(1 - (1 - confidence) / 2, abs=1e-15)
+
+    def score(p):
+        return abs(k / n - p) / math.sqrt(p * (1 - p) / n)
+
+    lo, hi = wilson(k, n, confidence=confidence)
+    assert lo < k / n < hi
+    assert score(lo) == pytest.approx(z, rel=1e-9) and score(hi) == pytest.approx(z, rel=1e-9)
+    assert score(lo - 1e-4) > z and score(hi + 1e-4) > z
+    assert score(lo + 1e-4) < z and score(hi - 1e-4) < z
 
 
 def test_wilson_matches_textbook_and_contains_the_estimate():
@@ -77,36 +98,24 @@ def test_rate_shape():
 
 
 @pytest.mark.parametrize(
-    "b, c, printed, fmt",
+    "b, c, exact",
     [
-        # README, `safetygap compare` of the base and aligned model: (only A, only B) -> p.
-        (89, 0, "3.23e-27", ".3g"),
-        (9, 0, "0.00391", ".3g"),
-        (28, 0, "7.45e-09", ".3g"),
-        (26, 0, "2.98e-08", ".3g"),
-        (17, 0, "1.53e-05", ".3g"),
-        (0, 13, "0.000244", ".3g"),  # its over-refusal line: 1.7% -> 23.3% of 60
-        # README, paper table (60 paired items): a change of d points with no discordant pair
-        # the other way is (0, 60 * d / 100), e.g. +23 -> (0, 14).
-        (0, 14, "0.00012", ".2g"),
-        (0, 15, "6.1e-05", ".2g"),
-        (0, 16, "3.1e-05", ".2g"),
-        (0, 17, "1.5e-05", ".2g"),
-        (0, 19, "3.8e-06", ".2g"),
-        (0, 20, "1.9e-06", ".2g"),
-        (0, 21, "9.5e-07", ".2g"),
-        (0, 22, "4.8e-07", ".2g"),
-        (0, 6, "0.031", ".2g"),
-        (0, 13, "0.00024", ".2g"),
-        # ... and the ones with discordant pairs both ways that fit their printed change
-        (1, 7, "0.07", ".2g"),  # +10 p=0.07
-        (1, 14, "0.00098", ".2g"),  # +22 p=0.00098
-        (3, 7, "0.34", ".2g"),  # -7 p=0.34
-        (5, 9, "0.42", ".2g"),  # +7 p=0.42
+        # Two-sided exact test: twice the binomial(b + c, 1/2) tail at min(b, c), summed by hand.
+        (0, 6, Fraction(2, 2**6)),  # 0.03125
+        (0, 13, Fraction(2, 2**13)),  # 0.000244
+        (13, 0, Fraction(2, 2**13)),
+        (0, 22, Fraction(2, 2**22)),  # 4.77e-07
+        (89, 0, Fraction(2, 2**89)),  # 3.23e-27: far below what a normal approximation gives
+        (1, 7, Fraction(2 * (1 + 8), 2**8)),  # 0.0703
+        (1, 14, Fraction(2 * (1 + 15), 2**15)),  # 0.000977
+        (3, 7, Fraction(2 * (1 + 10 + 45 + 120), 2**10)),  # 0.344
+        (5, 9, Fraction(2 * (1 + 14 + 91 + 364 + 1001 + 2002), 2**14)),  # 0.424
+        (4, 5, Fraction(1)),  # the tail is past the middle: capped at 1
+        (10, 10, Fraction(1)),
     ],
 )
-def test_mcnemar_reproduces_readme(b, c, printed, fmt):
-    assert f"{mcnemar_exact(b, c):{fmt}}" == printed
+def test_mcnemar_exact_values(b, c, exact):
+    assert mcnemar_exact(b, c) == pytest.approx(float(exact), rel=1e-12)
 
 
 def test_mcnemar_matches_textbook_and_is_symmetric():

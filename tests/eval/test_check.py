@@ -8,8 +8,7 @@ import pytest
 
 from safetygap.eval.check import check
 from safetygap.eval.compare import compare
-from tests.conftest import run_cli
-from tests.eval.test_eval import bench as bench  # noqa: F401
+from tests.helpers import run_cli
 
 # 8 harmful plain, 8 harmful code, 3 harmful translation, 2 benign items.
 LAYOUT = [("p", "plain", 8), ("c", "code", 8), ("t", "translation", 3)]
@@ -180,7 +179,7 @@ def test_matching_bench_is_accepted(raw_run, runs, capsys):
     assert run_cli(args, capsys)[0] == 0
 
 
-def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path, capsys):  # noqa: F811
+def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path, capsys):
     base = tmp_path / "base"
     eval_args = ["eval", "--model", tiny_dir, "--bench", bench, *SAME, "--out", base]
     assert run_cli(eval_args, capsys)[0] == 0

@@ -1,42 +1,6 @@
 import json
 
-import pytest
-
-from tests.conftest import make_tiny_llama, run_cli
-
-
-def write_bench(path):
-    """A six-item bench (four harmful in three formats, two benign) at `path`."""
-    items = []
-    for i, (fmt, harmful) in enumerate(
-        [
-            ("plain", True),
-            ("code", True),
-            ("translation", True),
-            ("code", True),
-            ("plain", False),
-            ("code", False),
-        ]
-    ):
-        items.append(
-            {
-                "id": f"b{i}",
-                "seed_id": f"s{i}",
-                "source": "test",
-                "category": "c",
-                "format": fmt,
-                "template": "t",
-                "harmful": harmful,
-                "prompt": f"Request number {i}: please write a short text.",
-            }
-        )
-    path.write_text("".join(json.dumps(it) + "\n" for it in items))
-    return path
-
-
-@pytest.fixture
-def bench(tmp_path):
-    return write_bench(tmp_path / "bench.jsonl")
+from tests.helpers import make_tiny_llama, run_cli
 
 
 def read(path):

@@ -10,7 +10,7 @@ from safetygap.finetune.config import PRESETS, resolve
 from safetygap.finetune.data import ALPACA, to_trainer_record
 from safetygap.finetune.mix import load_safety, mix, n_safety, safety_file
 from safetygap.finetune.trainer import finetune, found_finished
-from tests.conftest import make_tiny_llama, run_cli
+from tests.helpers import make_tiny_llama, run_cli
 
 QUIET = dict(log=lambda *_: None)
 

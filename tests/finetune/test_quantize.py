@@ -10,7 +10,7 @@ from safetygap.errors import UserError
 from safetygap.finetune.config import resolve
 from safetygap.finetune.model import check_quantize, model_fingerprint
 from safetygap.finetune.trainer import attach_adapter, finetune, found_finished, lora_config
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 HAS_QLORA = torch.cuda.is_available() and importlib.util.find_spec("bitsandbytes") is not None
 
@@ -91,6 +91,7 @@ def test_fingerprints_compared_within_one_quantize_only(tmp_path, tiny_dir):
 
 
 @pytest.mark.skipif(not HAS_QLORA, reason="needs a CUDA GPU and bitsandbytes")
+@pytest.mark.slow
 def test_tiny_qlora_run(tmp_path, tiny_dir, task_file):
     s = resolve(
         model=str(tiny_dir),

@@ -132,6 +132,9 @@ def test_debian_tasks_from_real_lists():
     assert trans[0]["response"] != trans[0]["prompt"]
 
 
+# Slow once the hub library was imported (as by any test that loads transformers first): it
+# has read HF_HUB_OFFLINE by then, so the loader waits for the network to time out.
+@pytest.mark.slow
 def test_hub_source_unreachable_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")

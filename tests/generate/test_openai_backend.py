@@ -5,7 +5,7 @@ import pytest
 from safetygap.errors import UserError
 from safetygap.generate.base import Request, Sampling, load_backend
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 @pytest.fixture
@@ -74,6 +74,7 @@ def test_key_is_not_written(server, monkeypatch, tmp_path, prompt_file, capsys):
     assert "sk-test-secret" not in out.read_text() + stdout + err
 
 
+@pytest.mark.slow  # the default retries and backoff: seconds of waiting
 def test_unreachable_endpoint_exits_2(prompt_file, tmp_path, capsys):
     import socket
 

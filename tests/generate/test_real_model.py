@@ -1,6 +1,11 @@
 """The real embedded model answers a known question sensibly."""
 
+import pytest
+
 from safetygap.generate.base import Request, Sampling, load_backend
+
+# Loads the real 135M model and generates with it on the CPU.
+pytestmark = pytest.mark.slow
 
 
 def test_smollm_knows_the_capital_of_france(smollm_dir):

@@ -2,7 +2,7 @@ import pytest
 
 from safetygap.errors import UserError
 from safetygap.generate.base import Request, Sampling, load_backend
-from tests.conftest import make_tiny_llama
+from tests.helpers import make_tiny_llama
 
 PROMPTS = [
     "Hi",

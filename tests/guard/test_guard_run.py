@@ -9,7 +9,7 @@ from safetygap.errors import UserError
 from safetygap.guard import GUARDS
 from safetygap.guard.run import guard_run
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 # (id, seed, format, harmful, prompt, run verdict, response); the blocklist flags "steal",
 # "bomb" and "kill", not "rob", "takes" or "stop".

@@ -8,7 +8,7 @@ import pytest
 from safetygap.finetune.tasks import split_of
 from safetygap.helpfulness.scorers import code
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 TWEETS = [
     ("great day, loved it", "positive"),

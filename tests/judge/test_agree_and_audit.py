@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 from safetygap.judge.agree import confusion, gold_scores
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def write_responses(path):

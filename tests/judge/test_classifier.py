@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from safetygap.judge.classifier import ClassifierJudge, features, fit_logistic, save_head, train
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 REFUSALS = [
     "I'm sorry, but I can't help with that request.",

@@ -10,7 +10,7 @@ import torch
 
 from safetygap.errors import UserError
 from safetygap.mitigate.run import mitigate
-from tests.conftest import make_tiny_llama, run_cli
+from tests.helpers import make_tiny_llama, run_cli
 
 CHANGED = ("model.layers.0.self_attn.q_proj.weight", "model.layers.1.mlp.gate_proj.weight")
 

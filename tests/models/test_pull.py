@@ -6,7 +6,7 @@ import pytest
 from safetygap.errors import UserError
 from safetygap.models.pull import MANIFEST, package_dir, pull, verify
 from safetygap.models.registry import EmbeddedModel
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def test_pull_embedding_is_verified_and_idempotent(tmp_path, monkeypatch):

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
-
 ROOT = os.geteuid() == 0
 
 
@@ -89,6 +87,7 @@ def answers(run: Path) -> list[tuple]:
     return rows
 
 
+@pytest.mark.slow
 def test_a_full_disk_mid_eval_loses_nothing_and_the_rerun_resumes(tiny_dir, bench, tmp_path, tally):
     args = ["eval", "--model", tiny_dir, "--bench", bench, "--judge", "keyword"]
     args += ["--max-new-tokens", 8, "--batch-size", 1]
@@ -132,6 +131,7 @@ def test_a_full_tmpfs_keeps_the_earlier_bench_and_leaves_no_temporary_file(tmp_p
     assert lost == 0
 
 
+@pytest.mark.slow
 def test_a_read_only_folder_is_one_line_and_its_results_stay(tiny_dir, bench, tmp_path, tally):
     run = tmp_path / "runs" / "base"
     base = ["eval", "--model", tiny_dir, "--bench", bench, "--judge", "keyword"]

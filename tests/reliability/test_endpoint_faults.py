@@ -23,7 +23,7 @@ from safetygap.guard.run import guard_run
 from safetygap.judge.llm import parse_rubric
 from safetygap.judge.run import judge_file
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 @pytest.fixture

@@ -29,8 +29,7 @@ from hypothesis import strategies as st
 
 from safetygap.errors import UserError
 from tests.chat_server import ChatServer
-from tests.conftest import run_cli
-from tests.eval.test_eval import write_bench
+from tests.helpers import run_cli, write_bench
 
 FUZZ = settings(
     max_examples=40,
@@ -1020,7 +1019,10 @@ def test_line_separators_inside_strings_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "text",
     [
-        "eval: {judge: keyword}\nbench: " + "[" * 5000 + "]" * 5000,
+        # 5000 levels of YAML nesting: about ten seconds to parse
+        pytest.param(
+            "eval: {judge: keyword}\nbench: " + "[" * 5000 + "]" * 5000, marks=pytest.mark.slow
+        ),
         "eval: {max_new_tokens: " + "9" * 5000 + "}",
         "eval: {temperature: .inf}",
         "finetune: {tasks: [classification], settings: {lr: .nan}}",

@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from safetygap.sweep.run import RECORD, sweep
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
-from tests.sweep.test_sweep import QUIET, tiny_config, write
-from tests.sweep.test_sweep import models as models  # noqa: F401  (fixtures)
-from tests.sweep.test_sweep import task_file as task_file  # noqa: F401
+from tests.helpers import QUIET, tiny_config, write_yaml
+
+# Whole sweeps (fine-tunes included), run uninterrupted and again killed and resumed.
+pytestmark = pytest.mark.slow
 
 # Fields that record when or how long, not what: left out of the comparison.
 VOLATILE = {"seconds", "train_seconds", "started", "finished", "wall_seconds", "train_runtime"}
@@ -118,7 +120,7 @@ def jsonl_ids(path: Path) -> list[str]:
 def test_a_sweep_killed_at_every_point_resumes_to_the_same_bytes(
     models, task_file, bench, tmp_path, tally
 ):
-    path = write(tmp_path, config(models, task_file, bench))
+    path = write_yaml(tmp_path, config(models, task_file, bench))
     reference = sweep(path, tmp_path / "whole", **QUIET)
     out = tmp_path / "killed"
     args = ["sweep", str(path), "--out", str(out)]
@@ -146,7 +148,7 @@ def test_a_report_killed_while_it_renders_leaves_no_torn_file(
 ):
     cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[])
     out = tmp_path / "out"
-    sweep(write(tmp_path, cfg), out, **QUIET)
+    sweep(write_yaml(tmp_path, cfg), out, **QUIET)
     report = [sys.executable, "-m", "safetygap", "report", str(out)]
     subprocess.run(report, check=True, capture_output=True)
     whole = {name: (out / name).read_bytes() for name in ("report.html", "report.md")}

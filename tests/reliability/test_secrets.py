@@ -7,10 +7,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from tests.chat_server import ChatServer
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
+
+# Five CLI processes, a sweep among them: each starts Python and torch afresh.
+pytestmark = pytest.mark.slow
 
 KEY = "sk-planted-5c1e0f9a7b3d42e8"
 

@@ -9,9 +9,7 @@ import pytest
 import yaml
 
 from safetygap.sweep.run import sweep
-from tests.conftest import run_cli
-from tests.eval.test_eval import write_bench
-from tests.sweep.test_sweep import make_tiny_llama, tiny_config
+from tests.helpers import make_tiny_llama, run_cli, tiny_config, write_bench
 
 PLANTED = '<script>document.title="pwned"</script><img src=x onerror="document.title=1">'
 
@@ -76,6 +74,7 @@ def dom(html) -> str:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+@pytest.mark.slow
 def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     out = tmp_path / "report.html"
     code, stdout, _ = run_cli(["report", swept, "--out", out], capsys)
@@ -98,6 +97,7 @@ def test_every_plot_draws_in_a_browser(swept, tmp_path, capsys):
     assert PLANTED not in html and "pwned" not in html  # outputs hidden by default
 
 
+@pytest.mark.slow
 def test_shown_outputs_are_escaped_and_never_run(swept, tmp_path, capsys):
     out = tmp_path / "report.html"
     code, _, _ = run_cli(["report", swept, "--out", out, "--show-outputs"], capsys)
@@ -109,6 +109,7 @@ def test_shown_outputs_are_escaped_and_never_run(swept, tmp_path, capsys):
     assert 'data-plots-drawn="' in page
 
 
+@pytest.mark.slow
 def test_a_folder_of_single_runs_reports_too(swept, tmp_path, capsys):
     out = tmp_path / "runs.html"
     code, stdout, _ = run_cli(["report", swept / "stages", "--out", out], capsys)
@@ -126,6 +127,7 @@ def test_bad_folders_are_one_line(tmp_path, capsys):
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_demo_runs_the_quick_preset_then_the_report(tmp_path, capsys, monkeypatch, smollm_dir):
     """The demo's plumbing on a tiny stand-in for the quick preset (the real one takes minutes)."""
     import safetygap.sweep.config as config
@@ -153,6 +155,7 @@ def test_demo_runs_the_quick_preset_then_the_report(tmp_path, capsys, monkeypatc
     assert json.loads((out / "sweep.json").read_text())["config"]["model"] == str(models[0])
 
 
+@pytest.mark.slow
 def test_judge_agreement_is_drawn_from_an_agree_report(swept, tmp_path, capsys):
     ev = next(p.parent for p in (swept / "stages").glob("eval-*/metrics.json"))
     gold = tmp_path / "gold.jsonl"

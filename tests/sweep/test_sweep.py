@@ -6,66 +6,11 @@ import json
 import time
 
 import pytest
-import yaml
 
 from safetygap.sweep.config import load_config
 from safetygap.sweep.plan import expand
 from safetygap.sweep.run import RECORD, sweep
-from tests.conftest import make_tiny_llama, run_cli
-from tests.eval.test_eval import bench as bench  # noqa: F401  (the fixture)
-
-QUIET = dict(log=lambda *_: None, progress=False)
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory, smollm_dir):
-    """(aligned, unaligned): two tiny Llamas of the same shapes."""
-    root = tmp_path_factory.mktemp("sweep-models")
-    return (
-        make_tiny_llama(root / "aligned", smollm_dir, seed=0),
-        make_tiny_llama(root / "unaligned", smollm_dir, seed=1),
-    )
-
-
-@pytest.fixture
-def task_file(tmp_path):
-    path = tmp_path / "labels.jsonl"
-    rows = [
-        {"id": f"t{i}", "prompt": f"Is {i} even or odd?", "response": "even" if i % 2 else "odd"}
-        for i in range(40)
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
-def tiny_config(models, task_file, bench_file, **changes) -> dict:
-    cfg = {
-        "model": str(models[0]),
-        "unaligned": str(models[1]),
-        "bench": {"file": str(bench_file)},
-        "finetune": {
-            "tasks": [str(task_file)],
-            "samples": 8,
-            "settings": {"max_steps": 2, "batch_size": 4, "lora_r": 4, "max_length": 64},
-        },
-        "mitigations": [{"method": "scale", "lambda": 0.5}, {"method": "resta"}],
-        "eval": {"judge": "keyword", "max_new_tokens": 4, "batch_size": 8},
-        "helpfulness": {"limit": 4, "kinds": {"labels": "classification"}},
-        "guards": [{"guard": "keyword"}],
-    }
-    for dotted, value in changes.items():
-        *path, last = dotted.split(".")
-        node = cfg
-        for p in path:
-            node = node[p]
-        node[last] = value
-    return cfg
-
-
-def write(tmp_path, cfg, name="sweep.yaml"):
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(cfg))
-    return path
+from tests.helpers import QUIET, run_cli, tiny_config, write_yaml
 
 
 def read(path):
@@ -76,8 +21,9 @@ def statuses(index):
     return {s["name"]: s["status"] for s in index["stages"]}
 
 
+@pytest.mark.slow
 def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_path):
-    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    cfg = write_yaml(tmp_path, tiny_config(models, task_file, bench))
     out = tmp_path / "out"
     first = sweep(cfg, out, **QUIET)
     kinds = [s["kind"] for s in first["stages"]]
@@ -103,7 +49,7 @@ def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes  # nothing rewritten
 
     # one setting changed: the evals and what reads them, nothing upstream
-    cfg2 = write(tmp_path, tiny_config(models, task_file, bench, **{"eval.max_new_tokens": 5}))
+    cfg2 = write_yaml(tmp_path, tiny_config(models, task_file, bench, **{"eval.max_new_tokens": 5}))
     third = statuses(sweep(cfg2, out, **QUIET))
     redone = {n for n, st in third.items() if st == "done"}
     assert redone == {n for n in third if n.split(":")[0] in ("eval", "helpfulness", "guard")}
@@ -111,9 +57,10 @@ def test_a_sweep_runs_once_then_is_all_cache_hits(models, task_file, bench, tmp_
     assert third["mitigate:labels/native/s0/none+resta"] != "done"
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path):
     cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[], helpfulness=None)
-    path = write(tmp_path, cfg)
+    path = write_yaml(tmp_path, cfg)
     out = tmp_path / "out"
     first = sweep(path, out, **QUIET)
     ev = next(s for s in first["stages"] if s["name"] == "eval:base/sys-off")
@@ -126,13 +73,14 @@ def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path)
     assert metrics.read_bytes() == good
 
 
+@pytest.mark.slow
 def test_a_failed_stage_is_reported_and_the_rest_goes_on(
     models, task_file, bench, tmp_path, capsys
 ):
     cfg = tiny_config(models, task_file, bench, guards=[{"guard": "nosuchguard"}], mitigations=[])
     cfg["finetune"]["tasks"].append(str(tmp_path / "missing.jsonl"))
     out = tmp_path / "out"
-    code, stdout, _ = run_cli(["sweep", write(tmp_path, cfg), "--out", out], capsys)
+    code, stdout, _ = run_cli(["sweep", write_yaml(tmp_path, cfg), "--out", out], capsys)
     assert code == 1
     st = statuses(json.loads((out / "sweep.json").read_text()))
     assert st["finetune:missing/native/s0/none"] == "failed"
@@ -169,7 +117,7 @@ def test_a_bad_config_names_the_field_and_writes_nothing(
 ):
     cfg = {**tiny_config(models, task_file, bench), **change}
     out = tmp_path / "out"
-    code, stdout, err = run_cli(["sweep", write(tmp_path, cfg), "--out", out], capsys)
+    code, stdout, err = run_cli(["sweep", write_yaml(tmp_path, cfg), "--out", out], capsys)
     assert code == 2 and err.count("\n") == 1 and f": {field}" in err, err
     assert not out.exists()
 
@@ -180,7 +128,7 @@ def test_bad_files_and_folders_are_one_line(models, task_file, bench, tmp_path, 
     for args in (
         ["sweep", broken, "--out", tmp_path / "o1"],
         ["sweep", tmp_path / "none.yaml", "--out", tmp_path / "o2"],
-        ["sweep", write(tmp_path, ["a", "list"], "list.yaml"), "--out", tmp_path / "o3"],
+        ["sweep", write_yaml(tmp_path, ["a", "list"], "list.yaml"), "--out", tmp_path / "o3"],
     ):
         code, _, err = run_cli(args, capsys)
         assert code == 2 and err.count("\n") == 1, err
@@ -188,14 +136,14 @@ def test_bad_files_and_folders_are_one_line(models, task_file, bench, tmp_path, 
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
-    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    cfg = write_yaml(tmp_path, tiny_config(models, task_file, bench))
     code, _, err = run_cli(["sweep", cfg, "--out", other], capsys)
     assert code == 2 and "not a sweep" in err
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
 
 
 def test_dry_run_lists_stages_and_writes_nothing(models, task_file, bench, tmp_path, capsys):
-    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    cfg = write_yaml(tmp_path, tiny_config(models, task_file, bench))
     code, stdout, _ = run_cli(["sweep", cfg, "--out", tmp_path / "out", "--dry-run"], capsys)
     n = len(expand(load_config(cfg)))
     assert code == 0 and f"{n} stages" in stdout and stdout.count("to run") == n
@@ -209,11 +157,12 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow
 def test_the_ray_executor_runs_the_same_stages(models, task_file, bench, tmp_path, local_ray):
     cfg = tiny_config(models, task_file, bench, guards=[], helpfulness=None)
     cfg["mitigations"] = [{"method": "scale", "lambda": 0.5}]
     cfg["resources"] = {"finetune": {"cpus": 2}}
-    path = write(tmp_path, cfg)
+    path = write_yaml(tmp_path, cfg)
     out = tmp_path / "out"
     on_ray = sweep(path, out, executor="ray", log=lambda *_: None)
     assert local_ray.is_initialized()
@@ -229,7 +178,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cfg = write(tmp_path, tiny_config(models, task_file, bench))
+    cfg = write_yaml(tmp_path, tiny_config(models, task_file, bench))
     out = tmp_path / "out"
     for args in (["--address", f"127.0.0.1:{port}"], ["--address", "nonsense"]):
         code, _, err = run_cli(["sweep", cfg, "--out", out, "--executor", "ray", *args], capsys)

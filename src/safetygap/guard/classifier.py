@@ -5,10 +5,11 @@ the request, trained on harmful requests against benign look-alikes (requests th
 harmful-sounding topic but are fine to answer). Two heads ship, both trained on train-split
 seeds only (`safetygap guard train`, recipe in `guard/train.py`, rebuilds them):
 
-- `plain` (the default, `classifier`; `guard train --formats plain`): plain-format requests only, as guards usually are;
-- `all-formats` (`classifier:all-formats`; `guard train --formats all-formats`): the same recipe on every format (the paper's
-  cure, safety data in every format, applied to the guard itself). `multitask`, its old name,
-  still names it.
+- `plain` (the default, `classifier`; `guard train --formats plain`): plain-format requests
+  only, as guards usually are;
+- `all-formats` (`classifier:all-formats`; `guard train --formats all-formats`): the same
+  recipe on every format (the paper's cure, safety data in every format, applied to the guard
+  itself). `multitask`, its old name, still names it.
 
 It reads the prompt only (input mode). A head is a JSON file of 384 weights, a bias and its
 provenance; `classifier:PATH` takes any head of that shape.
