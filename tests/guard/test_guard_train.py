@@ -6,7 +6,7 @@ import json
 from safetygap.guard import load_guard
 from safetygap.guard.ordinary import split
 from safetygap.guard.train import GRID, select, training_items
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def test_select_plain_or_every_format():

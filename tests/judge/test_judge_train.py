@@ -8,7 +8,7 @@ import pytest
 
 from safetygap.judge.classifier import ClassifierJudge
 from safetygap.judge.train import HARD_CASES, RECIPES, counts, join_labels, training_set
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 
