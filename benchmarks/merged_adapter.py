@@ -7,8 +7,8 @@ every model decodes exactly --max-new-tokens tokens for every prompt (so that sh
 not make a model look faster), batch by batch in turn with the order rotating, so that a busy
 machine slows all three alike. Prints tokens/s and the ratios.
 
-    .venv/bin/python benchmarks/merged_adapter.py [--adapter runs/table/ft-classification]
-        [--model runs/aligned] [--bench runs/table/gold_bench.jsonl] [--n 96]
+    .venv/bin/python benchmarks/merged_adapter.py --model MODEL --adapter ADAPTER --bench BENCH
+        [--n 96]
 """
 
 import argparse
@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default=str(ROOT / "runs" / "aligned"))
-    ap.add_argument("--adapter", default=str(ROOT / "runs" / "table" / "ft-classification"))
-    ap.add_argument("--bench", default=str(ROOT / "runs" / "table" / "gold_bench.jsonl"))
+    ap.add_argument(
+        "--model", required=True, help="The base, e.g. the paper-table's aligned model."
+    )
+    ap.add_argument("--adapter", required=True, help="A fine-tune's adapter folder.")
+    ap.add_argument("--bench", required=True, help="A bench JSONL, e.g. an eval run's bench.jsonl.")
     ap.add_argument("--n", type=int, default=96)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=64)

@@ -11,10 +11,8 @@ the safety mix to the same fine-tune:
 
     .venv/bin/python benchmarks/paper_table.py [--preset paper-table] [--out runs/paper-table]
 
-The other benchmark scripts (helpfulness, guards, repair map, judge gold labels) read the
-table's runs by name: runs/aligned (the aligned base), runs/table/aligned (its eval),
-runs/table/ft-TASK[-all-formats-0.3] (the adapters) and runs/table/eval-TASK[-all-formats-0.3]. This
-script links those names to the sweep's stage folders; a real folder of that name is left alone.
+The tables go to docs/results/paper-table.md as well. Other scripts read the sweep's runs
+through its sweep.json (`--sweep`), never through names this one makes.
 """
 
 import argparse
@@ -24,48 +22,35 @@ import sys
 from pathlib import Path
 
 from safetygap.bench.formats import FORMATS as FORMAT_REGISTRY
+from safetygap.report.pages import results_page
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = FORMAT_REGISTRY.names()
-
-
-def link(name: Path, target: Path) -> None:
-    """Point `name` at `target`, unless a real folder of that name is there."""
-    if name.is_symlink():
-        name.unlink()
-    elif name.exists():
-        print(f"kept {name} (a folder, not a link to this sweep)")
-        return
-    name.parent.mkdir(parents=True, exist_ok=True)
-    name.symlink_to(target.resolve(), target_is_directory=True)
+PAGE = ROOT / "docs" / "results" / "paper-table.md"
+INTRO = """\
+The `paper-table` preset on the embedded model: the aligned base, fine-tuned with LoRA on each
+of the four benign tasks (160 examples, native chat template), once plain and once with the
+all-formats safety mix at 30%; every model answers the gold bench (60 harmful test seeds in five
+formats, 12 benign look-alikes), judged by the shipped classifier. ASR and over-refusal with
+Wilson 95% intervals; changes are paired on the same items (exact McNemar).
+"""
 
 
 def rows_of(out: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path, Path]]]:
-    """(row name, eval folder) for the base and every fine-tune; (name, plain, mixed) pairs.
-
-    Also links the runs under the names the other benchmark scripts read."""
+    """(row name, eval folder) for the base and every fine-tune; (name, plain, mixed) pairs."""
     sweep = json.loads((out / "sweep.json").read_text())
-    stage = {s["name"]: s for s in sweep["stages"]}
     evals = [
         s for s in sweep["stages"] if s["kind"] == "eval" and s["labels"]["mitigation"] == "none"
     ]
-    link(ROOT / "runs" / "aligned", out / stage["align"]["folder"] / "model")
     rows, plain, pairs = [], {}, []
     for s in evals:
         labels, folder = s["labels"], out / s["folder"]
         if labels["model"] == "base":
             rows.insert(0, ("aligned base", folder))
-            link(ROOT / "runs" / "table" / "aligned", folder)
             continue
         mix = labels["safety_mix"]
         name = f"+ {labels['task']}" + (
             "" if mix == "none" else f" + {' '.join(mix.rsplit('-', 1))}"
-        )
-        tag = labels["task"] + ("" if mix == "none" else f"-{mix}")
-        link(ROOT / "runs" / "table" / f"eval-{tag}", folder)
-        link(
-            ROOT / "runs" / "table" / f"ft-{tag}",
-            out / stage[s["deps"]["adapter"]]["folder"] / "adapter",
         )
         rows.append((name, folder))
         if mix == "none":
@@ -88,38 +73,47 @@ def main() -> None:
 
     rows, pairs = rows_of(args.out)
 
-    def cell(r):
-        return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+    with results_page(PAGE, "A miniature of the paper's main table", INTRO):
+        print("```")
 
-    metrics = {name: json.loads((run / "metrics.json").read_text()) for name, run in rows}
-    harm = all("harm_asr" in m for m in metrics.values())
+        def cell(r):
+            return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
 
-    def table(title, key):
-        print(f"\n{title}")
-        print(f"{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
-        for name, m in metrics.items():
-            cells = [cell(by_format(m[key])[f]) for f in FORMATS]
-            over = cell(m["over_refusal"]["overall"])
-            print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells) + f"{over:>16}")
+        metrics = {name: json.loads((run / "metrics.json").read_text()) for name, run in rows}
+        harm = all("harm_asr" in m for m in metrics.values())
 
-    table("ASR (answered in any way) by format, %", "asr")
-    if harm:
-        table("harm ASR (on-topic help) by format, %", "harm_asr")
+        def table(title, key):
+            print(f"\n{title}")
+            print(f"{'model':<34}" + "".join(f"{f:>16}" for f in FORMATS) + f"{'over-refusal':>16}")
+            for name, m in metrics.items():
+                cells = [cell(by_format(m[key])[f]) for f in FORMATS]
+                over = cell(m["over_refusal"]["overall"])
+                print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells) + f"{over:>16}")
 
-    def changes(title, pairs, level):
-        print(f"\n{title} (percentage points, McNemar p)")
-        for name, before, after in pairs:
-            by = {r["group"]: (r["harm"] if level else r) for r in compare(before, after)}
-            cells = [f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS]
-            print(f"{name:<34}" + "".join(cells))
+        table("ASR (answered in any way) by format, %", "asr")
+        if harm:
+            table("harm ASR (on-topic help) by format, %", "harm_asr")
 
-    base = [(name, rows[0][1], run) for name, run in rows[1:]]
-    for level, what in ((False, "ASR"), *([(True, "harm ASR")] if harm else [])):
-        changes(f"change in {what} against the aligned base", base, level)
-        if pairs:
-            changes(
-                f"change in {what} from adding the safety mix to the same fine-tune", pairs, level
-            )
+        def changes(title, pairs, level):
+            print(f"\n{title} (percentage points, McNemar p)")
+            for name, before, after in pairs:
+                by = {r["group"]: (r["harm"] if level else r) for r in compare(before, after)}
+                cells = [
+                    f"{100 * by[f]['diff']:>+9.0f} p={by[f]['p_value']:<5.2g}" for f in FORMATS
+                ]
+                print(f"{name:<34}" + "".join(cells))
+
+        base = [(name, rows[0][1], run) for name, run in rows[1:]]
+        for level, what in ((False, "ASR"), *([(True, "harm ASR")] if harm else [])):
+            changes(f"change in {what} against the aligned base", base, level)
+            if pairs:
+                changes(
+                    f"change in {what} from adding the safety mix to the same fine-tune",
+                    pairs,
+                    level,
+                )
+
+        print("```")
 
 
 if __name__ == "__main__":
