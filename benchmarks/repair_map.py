@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from safetygap.report.collect import collect
+from safetygap.report.collect import FORMATS, collect
 from safetygap.report.pages import results_page
 from safetygap.report.plots import repair_map as draw
 from safetygap.report.repairs import RULE, repair_map, tables
@@ -46,7 +46,7 @@ def markdown(table: dict) -> str:
 
 def by_format(group: str, points: list[dict]) -> str:
     """ASR by format per repair, with its change against none (*: McNemar p < 0.05)."""
-    formats = list(points[0]["asr_by_format"])
+    formats = [f for f in FORMATS if f in points[0]["asr_by_format"]]
     lines = [f"## {group}: ASR by format, % (change against none; *: p < 0.05)", ""]
     lines += ["| repair | " + " | ".join(formats) + " |", "|" + "---|" * (len(formats) + 1)]
     for p in points:
