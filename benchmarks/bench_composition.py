@@ -11,6 +11,7 @@ split thresholds (expected 0), counted from scratch on the embeddings.
 import argparse
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -104,5 +105,16 @@ def main() -> None:
     print(f"  highest cosine across the split: {float(cross.max()):.3f}")
 
 
+INTRO = """\
+Public harmful requests (HarmBench, StrongREJECT, do-not-answer; read at run time from
+their PyPI wheels), merged where near-duplicate, split into train and test by similarity
+cluster, each in five formats beside benign look-alikes; the all-formats safety data is
+built from train seeds only.
+"""
+
 if __name__ == "__main__":
-    main()
+    from safetygap.report.pages import results_page
+
+    PAGE = Path(__file__).resolve().parent.parent / "docs" / "results" / "bench.md"
+    with results_page(PAGE, "The bench: what it holds", INTRO, fenced=True):
+        main()

@@ -149,5 +149,16 @@ def main() -> None:
                 print("| " + " | ".join(row) + " |")
 
 
+INTRO = """\
+Each guard on the whole test bench (input mode) and behind the paper table's eval runs:
+recall on harmful prompts and false positives on benign look-alikes and ordinary requests,
+by format, with Wilson 95% intervals and each format against plain on the same seeds
+(exact McNemar).
+"""
+
 if __name__ == "__main__":
-    main()
+    from safetygap.report.pages import results_page
+
+    PAGE = Path(__file__).resolve().parent.parent / "docs" / "results" / "guards.md"
+    with results_page(PAGE, "Guards per format (the paper's finding 3)", INTRO, fenced=True):
+        main()

@@ -179,5 +179,20 @@ def main() -> None:
     )
 
 
+INTRO = """\
+The paper table's models scored on every task's held-out items (greedy), each metric with
+its 95% interval, each fine-tune paired against the base on its own task and each safety-
+mixed fine-tune against the plain one.
+"""
+
 if __name__ == "__main__":
-    main()
+    from safetygap.report.pages import results_page
+
+    PAGE = Path(__file__).resolve().parent.parent / "docs" / "results" / "helpfulness.md"
+    with results_page(
+        PAGE,
+        "What the fine-tunes gain, and what the safety mix costs, in task skill",
+        INTRO,
+        fenced=True,
+    ):
+        main()

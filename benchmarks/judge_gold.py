@@ -273,5 +273,14 @@ def foreign(csv_path: Path, judges: list[str], name: str, title: str) -> None:
         )
 
 
+INTRO = """\
+Each judge scored against hand labels of the embedded model's answers, the fine-tunes'
+answers and other models' styles (accuracy, precision, recall and F1 of answered).
+"""
+
 if __name__ == "__main__":
-    main()
+    from safetygap.report.pages import results_page
+
+    PAGE = Path(__file__).resolve().parent.parent / "docs" / "results" / "judges.md"
+    with results_page(PAGE, "The judges against hand labels", INTRO, fenced=True):
+        main()

@@ -47,8 +47,11 @@ def header(title: str, intro: str, command: str) -> str:
 
 
 @contextlib.contextmanager
-def results_page(path: str | Path, title: str, intro: str = "", command: str | None = None):
-    """Tee stdout into the page at `path`; write it when the block ends without an error."""
+def results_page(
+    path: str | Path, title: str, intro: str = "", command: str | None = None, fenced=False
+):
+    """Tee stdout into the page at `path`; write it when the block ends without an error.
+    `fenced`: the output is plain text (kept in a code block), not Markdown."""
     if command is None:
         script = Path(sys.argv[0]).resolve()
         with contextlib.suppress(ValueError):
@@ -59,4 +62,5 @@ def results_page(path: str | Path, title: str, intro: str = "", command: str | N
         yield Path(path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(Path(path)) as f:
-        f.write(header(title, intro, command) + tee.copy.getvalue().strip() + "\n")
+        body = tee.copy.getvalue().strip()
+        f.write(header(title, intro, command) + (f"```\n{body}\n```" if fenced else body) + "\n")
