@@ -24,3 +24,10 @@ def test_a_failed_run_keeps_the_previous_page(tmp_path):
         raise RuntimeError("stopped")
     assert page.read_text() == "the previous page\n"
     assert [p.name for p in tmp_path.iterdir()] == ["study.md"]
+
+
+def test_plain_text_output_is_kept_in_a_code_block(tmp_path):
+    page = tmp_path / "study.md"
+    with results_page(page, "A study", command="x", fenced=True):
+        print("model      ASR\nbase      12.0")
+    assert page.read_text().endswith("```\nmodel      ASR\nbase      12.0\n```\n")
