@@ -133,29 +133,54 @@ def print_comparison(rows: list[dict], run_a: str, run_b: str) -> None:
 
 
 def compare_command(
-    run_a: str = typer.Argument(..., help="Run folder A (e.g. the base model)."),
-    run_b: str = typer.Argument(..., help="Run folder B (e.g. after fine-tuning)."),
+    runs: list[str] = typer.Argument(
+        ...,
+        help="RUN_A RUN_B, or groups of eval runs: A1 A2 ... vs B1 B2 ... (a model's seeds).",
+        metavar="RUN_A RUN_B | A... vs B...",
+    ),
     out: str = typer.Option(None, "--out", help="Also write the rows as JSON here."),
     show_flips: bool = typer.Option(
         False, "--show-flips", help=f"Eval runs: {SHOW_FLIPS_HELP[0].lower()}{SHOW_FLIPS_HELP[1:]}"
     ),
+    alpha: float = typer.Option(
+        0.05, "--alpha", help="Level of the tests, and of the smallest rise they could detect."
+    ),
 ) -> None:
-    """Compare two runs of the same items, paired.
+    """Compare two runs of the same items, paired; or two groups of eval runs, each one model
+    trained with several seeds (`A1 A2 A3 vs B1 B2 B3`).
 
-    Eval runs: per-format ASR (and harm ASR) difference, exact McNemar test; `--show-flips`
-    lists the items whose verdict changed (their ids are in `--out` too). Helpfulness runs:
-    each metric's difference, with an exact McNemar test for 0/1 metrics (pass@1, accuracy) and
-    a paired bootstrap interval and p-value for the others.
+    Eval runs: per-format ASR (and harm ASR) difference, exact McNemar test, and the smallest
+    rise the items could show (80% power); `--show-flips` lists the items whose verdict changed
+    (their ids are in `--out` too). Groups: the mean over seeds on each side, the difference
+    with an interval that counts the seed-to-seed spread as well as the items, paired by seed
+    where both sides hold the same seeds (docs/statistics.md); a side may be one run only when
+    it is the base. Helpfulness runs: each metric's difference, with an exact McNemar test for
+    0/1 metrics (pass@1, accuracy) and a paired bootstrap interval and p-value for the others.
     """
     import json
 
     from safetygap.errors import UserError
-    from safetygap.eval.cli import compare_eval
+    from safetygap.eval.cli import compare_eval, compare_eval_groups
     from safetygap.helpfulness.compare import compare, is_helpfulness_run
     from safetygap.jsonl import atomic_write
 
+    if not 0 < alpha < 1:
+        raise UserError(f"--alpha must be strictly between 0 and 1, got {alpha:g}")
+    if "vs" in runs:
+        cut = runs.index("vs")
+        group_a, group_b = runs[:cut], runs[cut + 1 :]
+        if not group_a or not group_b or "vs" in group_b:
+            raise UserError("give the groups as A1 A2 ... vs B1 B2 ..., with runs on both sides")
+        if show_flips:
+            raise UserError("--show-flips lists the items of two runs, not of two groups")
+        return compare_eval_groups(group_a, group_b, out, alpha)
+    if len(runs) != 2:
+        raise UserError(
+            f"give two runs (RUN_A RUN_B) or two groups (A1 A2 ... vs B1 B2 ...), not {len(runs)}"
+        )
+    run_a, run_b = runs
     if not (is_helpfulness_run(run_a) or is_helpfulness_run(run_b)):
-        return compare_eval(run_a, run_b, out, show_flips)
+        return compare_eval(run_a, run_b, out, show_flips, alpha)
     if show_flips:
         raise UserError("--show-flips lists the items of eval runs; these are helpfulness runs")
     rows = compare(run_a, run_b)

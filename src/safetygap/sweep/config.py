@@ -53,6 +53,23 @@ class AlignConfig(Strict):
     benign: int = Field(160, ge=0, description="Benign instructions it keeps answering.")
     epochs: float = Field(2.0, gt=0, description="Epochs over the alignment data.")
     seed: int = Field(0, description="Seed of the alignment run.")
+    seeds: list[int] | None = Field(
+        None,
+        min_length=1,
+        description="Several alignment seeds, each an aligned base of its own with its own "
+        "fine-tunes (instead of `seed`): the study's findings then rest on more than one base.",
+    )
+
+    @model_validator(mode="after")
+    def one_seed_field(self) -> "AlignConfig":
+        if self.seeds is not None and "seed" in self.model_fields_set:
+            raise ValueError("give seed or seeds, not both")
+        if self.seeds is not None and len(set(self.seeds)) != len(self.seeds):
+            raise ValueError("seeds: each seed once")
+        return self
+
+    def seed_list(self) -> list[int]:
+        return list(self.seeds) if self.seeds is not None else [self.seed]
 
 
 class BenchConfig(Strict):
@@ -105,7 +122,19 @@ class FinetuneConfig(Strict):
     chat_formats: list[Literal["native", "alpaca"]] = Field(
         ["native"], min_length=1, description="Templates of the training examples."
     )
-    seeds: list[int] = Field([0], min_length=1, description="Training seeds.")
+    seeds: list[int] = Field(
+        [0],
+        min_length=1,
+        description="Training seeds: each is a fine-tune of its own; with several, the report "
+        "shows the mean over seeds, their SD and intervals that count the seed-to-seed spread.",
+    )
+
+    @field_validator("seeds")
+    @classmethod
+    def distinct_seeds(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("each seed once")
+        return value
     samples: int = Field(160, ge=1, description="Task examples per fine-tune.")
     safety_mixes: list[SafetyMix | Literal["none"]] = Field(
         ["none"], min_length=1, description="none and/or safety mixes; each is its own fine-tune."

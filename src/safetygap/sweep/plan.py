@@ -92,11 +92,8 @@ def finetunes(ft: FinetuneConfig) -> list[tuple[str, dict, dict]]:
 
 
 def expand(cfg: SweepConfig) -> list[Stage]:
-    """Every stage of the sweep, each after the stages it reads."""
-    stages: list[Stage] = []
-    base = {"model": "align"} if cfg.align else {}
-    external = {} if cfg.align else {"model": cfg.base_spec()}
-
+    """Every stage of the sweep, each after the stages it reads. With several alignment seeds
+    each aligned base gets its own fine-tunes, repairs and evals, named under `a{SEED}/`."""
     if cfg.bench.file:
         path = Path(cfg.bench.file)
         if not path.is_file():
@@ -104,20 +101,37 @@ def expand(cfg: SweepConfig) -> list[Stage]:
         bench = {"file": str(path.resolve()), "sha256": sha256_file(path)}
     else:
         bench = cfg.bench.model_dump(exclude={"file"})
-    stages.append(Stage("bench", "bench", bench))
+    stages = [Stage("bench", "bench", bench)]
+    align_seeds = cfg.align.seed_list() if cfg.align else [None]
+    for seed in align_seeds:
+        prefix = "" if len(align_seeds) == 1 else f"a{seed}/"
+        stages += based_on(cfg, seed, prefix)
+    return address(stages)
+
+
+def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stage]:
+    """The stages of one base: its alignment (seed `align_seed`; None: the model as it is), the
+    fine-tunes and repairs of it, and every eval, helpfulness and guard run of them."""
+    stages: list[Stage] = []
+    align_name = f"align:{prefix.rstrip('/')}" if prefix else "align"
+    base = {"model": align_name} if cfg.align else {}
+    external = {} if cfg.align else {"model": cfg.base_spec()}
+    seeded = {} if align_seed is None else {"align_seed": align_seed}
     if cfg.align:
-        params = {"model": cfg.base_spec(), **cfg.align.model_dump()}
-        stages.append(Stage("align", "align", params, labels={"model": "base"}))
+        params = {"model": cfg.base_spec(), **cfg.align.model_dump(exclude={"seeds"})}
+        params["seed"] = align_seed
+        stages.append(Stage("align", align_name, params, labels={"model": "base", **seeded}))
 
     # the models every eval reads: (id, deps giving model/adapter, external params, labels,
     # the system prompts it is tested with: None for eval.system_prompts)
-    base_labels = {"model": "base", "mitigation": "none"}
-    models = [("base", dict(base), dict(external), base_labels, None)]
+    base_labels = {"model": "base", "mitigation": "none", **seeded}
+    models = [(f"{prefix}base", dict(base), dict(external), base_labels, None)]
     tasks = []
     if cfg.finetune:
         tasks = list(dict.fromkeys(task_label(t) for t in cfg.finetune.tasks))
         task_of = {task_label(t): t for t in cfg.finetune.tasks}
         for mid, params, labels in finetunes(cfg.finetune):
+            mid, labels = prefix + mid, {**labels, **seeded}
             name = f"finetune:{mid}"
             stages.append(Stage("finetune", name, {**params, **external}, dict(base), labels))
             models.append((mid, {**base, "adapter": name}, dict(external), labels, None))
@@ -160,7 +174,7 @@ def expand(cfg: SweepConfig) -> list[Stage]:
             ev_labels = {**labels, "system_prompt": sys_label}
             stages.append(Stage("eval", ev, params, {**deps, "bench": "bench"}, ev_labels))
             if cfg.helpfulness:
-                on = tasks if mid == "base" else [labels["task"]]
+                on = tasks if labels["model"] == "base" else [labels["task"]]
                 for task in on:
                     params = {
                         "task": task_of[task],
@@ -181,7 +195,7 @@ def expand(cfg: SweepConfig) -> list[Stage]:
                 params = {"guard": g.guard, "mode": g.mode}
                 g_labels = {**ev_labels, "guard": g.guard, "mode": g.mode}
                 stages.append(Stage("guard", name, params, {"bench": "bench", "run": ev}, g_labels))
-    return address(stages)
+    return stages
 
 
 def address(stages: list[Stage]) -> list[Stage]:
