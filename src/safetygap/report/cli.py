@@ -20,7 +20,11 @@ def report_command(
     fine-tuning, guards per format, and the paper's four findings beside ours.
 
     Plots are embedded (nothing is fetched when the file is opened); model outputs are left out
-    unless `--show-outputs`, and are always escaped. The same tables go to OUT with `.md`.
+    unless `--show-outputs`, and are always escaped. The same tables go to OUT with `.md`, and
+    every figure shown to OUT with `.json` (`{"rows": [...]}`, one row per model x format x
+    metric: mean, sd, ci_low, ci_high, n_seeds, n_items), for other tools to read. Where a
+    sweep has several training seeds, rates are means over them with seed-aware intervals and
+    tests (docs/statistics.md).
     """
     from safetygap.errors import UserError
     from safetygap.report.collect import collect
@@ -34,4 +38,4 @@ def report_command(
     print(f"report: {len(drawn['figures'])} plot(s): {', '.join(drawn['figures']) or 'none'}")
     for f in drawn["findings"]:
         print(f"  {f['verdict']:15} {f['paper']}")
-    print(f"wrote {out} and {out.with_suffix('.md')}")
+    print(f"wrote {out}, {out.with_suffix('.md')} and {out.with_suffix('.json')}")

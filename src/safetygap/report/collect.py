@@ -29,6 +29,7 @@ class Run:
     eval_name: str | None = None  # helpfulness: the eval of the same model and system prompt
     items: str | None = None  # eval: sha256 of the items evaluated (its bench.jsonl)
     items_desc: str = ""  # eval: the same in words: the bench file, how many items, --limit
+    members: list = field(default_factory=list)  # a row over seeds: the seed runs behind it
 
 
 @dataclass
@@ -41,28 +42,41 @@ class Runs:
     agreements: list[Run] = field(default_factory=list)
     config: dict | None = None
 
-    def model_id(self, run: Run) -> str:
+    def model_id(self, run: Run, seeds: bool = True) -> str:
         """What model a run is of, the same string for its eval and its helpfulness: the base
         as `base_name` says it; a fine-tune by its task, then what sets it apart (a chat format
         other than native, the seed where the fine-tunes have several, the safety mix, the
-        repair), or its adapter folder when it is not a safetygap fine-tune."""
+        repair), or its adapter folder when it is not a safetygap fine-tune; the alignment seed
+        where there are several aligned bases. `seeds=False`: the model over all its seeds."""
         lab = run.labels
+        align = (
+            [f"align seed {lab.get('align_seed')}"]
+            if seeds and len(self.align_seeds()) > 1 and lab.get("align_seed") is not None
+            else []
+        )
         if lab.get("model") == "base":
-            return lab.get("base") or "base"
+            return " ".join([lab.get("base") or "base", *align])
         parts = [lab.get("task") or f"adapter {lab.get('adapter', '?')}"]
         if lab.get("chat_format", "native") != "native":
             parts.append(lab["chat_format"])
-        if len(self.seeds()) > 1:
+        if seeds and len(self.seeds()) > 1:
             parts.append(f"seed {lab.get('seed')}")
         if lab.get("safety_mix", "none") != "none":
             parts.append(f"+{lab['safety_mix']}")
         if lab.get("mitigation", "none") != "none":
             parts.append(lab["mitigation"])
-        return " ".join(parts)
+        return " ".join(parts + align)
 
     def seeds(self) -> set:
         everything = self.evals + self.helpfulness + self.curves
         return {r.labels.get("seed") for r in everything if r.labels.get("model") == "finetune"}
+
+    def align_seeds(self) -> set:
+        return {r.labels.get("align_seed") for r in self.evals + self.helpfulness}
+
+    def n_seeds(self) -> int:
+        """Runs per model at most: training seeds times aligned bases."""
+        return max(1, len(self.seeds() - {None})) * max(1, len(self.align_seeds() - {None}))
 
     def names(self, runs: list[Run], ids: list[str] | None = None) -> list[str]:
         """A name for each run, told apart: its `model_id` (or its one of `ids`), with its
@@ -196,8 +210,15 @@ def model_labels(model: str | None, adapter: str | None) -> dict:
     model), or else the adapter's folder; a base says what it is (`base_name`)."""
     if not adapter and model and Path(model, "mitigate.json").is_file():
         adapter = model
+    from safetygap.eval.groups import align_seed_of
+
     if not adapter:
-        return {"model": "base", "mitigation": "none", "base": base_name(model)}
+        return {
+            "model": "base",
+            "mitigation": "none",
+            "base": base_name(model),
+            "align_seed": align_seed_of(model),
+        }
     folder = Path(adapter)
     labels = {"model": "finetune", "mitigation": "none", "adapter": folder.name}
     repair = folder / "mitigate.json"
@@ -220,6 +241,7 @@ def model_labels(model: str | None, adapter: str | None) -> dict:
             chat_format=s.get("chat_format", "native"),
             seed=s.get("seed"),
             safety_mix="none" if mix == "none" else mix_label(mix, s["safety_ratio"]),
+            align_seed=align_seed_of(s.get("model")),
         )
     return labels
 

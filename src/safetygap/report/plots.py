@@ -59,8 +59,28 @@ def calibrations(runs: Runs) -> dict[tuple, dict[str, Run]]:
     for b in bases:
         if id(b) not in placed:
             groups.setdefault(("-", b.labels.get("system_prompt", "off"), b.items), []).append(b)
-    out = {key: dict(zip(runs.names(rows), rows, strict=True)) for key, rows in groups.items()}
+    out = {key: over_seeds(runs, rows) for key, rows in groups.items()}
     return dict(sorted(out.items(), key=lambda kv: tuple(str(x) for x in kv[0])))
+
+
+def over_seeds(runs: Runs, rows: list[Run]) -> dict[str, Run]:
+    """Row name -> run of a calibration's table: the runs of one model over its seeds (each
+    seed once) become one row (`report.seeds.aggregate`); runs that cannot be told apart by
+    their seeds stay rows of their own, named with their folders."""
+    from safetygap.report.seeds import aggregate, seed_of
+
+    by: dict[str, list[Run]] = {}
+    for r in rows:
+        by.setdefault(runs.model_id(r, seeds=False), []).append(r)
+    shown, ids = [], []
+    for model, group in by.items():
+        if len(group) > 1 and len({seed_of(r) for r in group}) == len(group):
+            shown.append(aggregate(group))
+            ids.append(model)
+        else:
+            shown += group
+            ids += [runs.model_id(r) for r in group]
+    return dict(zip(runs.names(shown, ids), shown, strict=True))
 
 
 def items_desc(runs: Runs, key: tuple) -> str:
@@ -100,12 +120,16 @@ def asr_heatmap(runs: Runs):
         im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
         ax.set_xticks(range(len(FORMATS)), FORMATS, rotation=30, ha="right")
         ax.set_yticks(range(len(names)), names)
+        spread = [
+            [rows[n].data["asr"]["by_format"].get(f, {}).get("sd") for f in FORMATS] for n in names
+        ]
         for i, row in enumerate(grid):
             for j, v in enumerate(row):
+                sd = spread[i][j]
                 ax.text(
                     j,
                     i,
-                    f"{v:.0f}",
+                    f"{v:.0f}" + (f"±{100 * sd:.0f}" if sd is not None else ""),
                     ha="center",
                     va="center",
                     color="white" if v > 60 else "black",

@@ -4,6 +4,7 @@ Security Policy lets only the report's own script run, the one that marks which 
 
 import base64
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -44,9 +45,12 @@ CHECK_SCRIPT = (
 
 
 def pct(r: dict | None) -> str:
+    """`57 (44-68)`: a rate and its interval in %; over seeds `57 (44-68) ±5`, the SD of the
+    seed runs' rates after it."""
     if not r or r.get("value") is None:
         return "-"
-    return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+    text = f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+    return text + (f" ±{100 * r['sd']:.0f}" if r.get("sd") is not None else "")
 
 
 def interval(r: dict) -> str:
@@ -70,10 +74,12 @@ def tables(runs: Runs) -> list[dict]:
         out.append(
             {
                 "title": f"ASR by format, % (95% CI): {calibration_name(key, runs)}",
+                "note": seed_note(runs),
                 "header": ["model", "overall", *FORMATS, "over-refusal"],
                 "rows": body,
             }
         )
+    out += seed_tables(runs)
     from safetygap.report.repairs import repair_map
     from safetygap.report.repairs import tables as repair_tables
 
@@ -101,6 +107,120 @@ def tables(runs: Runs) -> list[dict]:
                 "rows": body,
             }
         )
+    return out
+
+
+def statistics_words(runs: Runs) -> str:
+    """The report's statistics in one sentence: one run per model, or several seeds."""
+    if runs.n_seeds() == 1:
+        return (
+            "One training run per model: every rate has a Wilson 95% interval and every change a "
+            "paired exact McNemar test, which cover the sampling of bench items only, not the "
+            "spread between fine-tuning runs."
+        )
+    return (
+        f"Up to {runs.n_seeds()} runs per model (training seeds x aligned bases): every rate is "
+        "the mean over a model's runs, with the SD of the runs and a 95% interval counting both "
+        "the items and the runs; every change is a seed-aware test paired by item (and by seed "
+        "where both models have the same seeds). See docs/statistics.md."
+    )
+
+
+def seed_note(runs: Runs) -> str:
+    """What the intervals of the tables count, in words."""
+    n = runs.n_seeds()
+    if n == 1:
+        return (
+            "One training run per model: the intervals (Wilson) cover the sampling of bench "
+            "items only, not the spread between fine-tuning runs; a second seed can move a "
+            "rate by more (sweep with finetune.seeds to measure it)."
+        )
+    return (
+        f"Up to {n} runs per model (training seeds x aligned bases): each cell is the mean over "
+        "the model's runs, its 95% interval counts both the bench items and the run-to-run "
+        "spread (crossed random effects, Satterthwaite t; docs/statistics.md), and ±SD is the "
+        "spread of the runs' own rates."
+    )
+
+
+def seed_tables(runs: Runs) -> list[dict]:
+    """Where models have several runs: each run's overall ASR, so that the spread is seen."""
+    from safetygap.report.seeds import members, seed_of
+
+    if runs.n_seeds() == 1:
+        return []
+    body = []
+    for key, rows in calibrations(runs).items():
+        for name, r in rows.items():
+            if len(members(r)) < 2:
+                continue
+            cells = []
+            for m in members(r):
+                a, s = seed_of(m)
+                seed = ", ".join(
+                    ([f"align {a}"] if a is not None else [])
+                    + ([f"seed {s}"] if s is not None else [])
+                )
+                cells.append(f"{seed}: {100 * m.data['asr']['overall']['value']:.0f}")
+            body.append([name, calibration_name(key, runs), "; ".join(cells)])
+    if not body:
+        return []
+    return [
+        {
+            "title": "Each run's overall ASR, % (the runs behind each mean)",
+            "header": ["model", "calibration", "runs"],
+            "rows": body,
+        }
+    ]
+
+
+def json_rows(runs: Runs) -> list[dict]:
+    """report.json's rows: one per shown model x format x metric, `format` `overall` for the
+    whole bench (and for skill metrics, which have no format): ASR, harm ASR (where the judge
+    gives levels), over-refusal, and every skill metric of each model's task."""
+    from safetygap.report.seeds import members, seed_of, skill
+
+    out = []
+
+    def row(model, calibration, fmt, metric, r, n_seeds):
+        out.append(
+            {
+                "model": model,
+                "calibration": calibration,
+                "format": fmt,
+                "metric": metric,
+                "mean": r.get("value"),
+                "sd": r.get("sd"),
+                "ci_low": r.get("ci_low"),
+                "ci_high": r.get("ci_high"),
+                "n_seeds": n_seeds,
+                "n_items": r.get("n"),
+            }
+        )
+
+    for key, rows in calibrations(runs).items():
+        where = calibration_name(key, runs)
+        for name, r in rows.items():
+            k = len(members(r))
+            for metric in ("asr", "harm_asr"):
+                if metric not in r.data:
+                    continue
+                row(name, where, "overall", metric, r.data[metric]["overall"], k)
+                for f, rate in r.data[metric]["by_format"].items():
+                    row(name, where, f, metric, rate, k)
+            row(name, where, "overall", "over_refusal", r.data["over_refusal"]["overall"], k)
+    helps: dict[tuple, list] = {}
+    for h in runs.helpfulness:
+        sp = h.labels.get("system_prompt", "off")
+        key = (runs.model_id(h, seeds=False), h.labels.get("task"), sp)
+        helps.setdefault(key, []).append(h)
+    for (model, task, sp), group in helps.items():
+        parts = [group] if len({seed_of(h) for h in group}) == len(group) else [[h] for h in group]
+        for part in parts:
+            name = model if len(parts) == 1 else f"{runs.model_id(part[0])} ({part[0].name})"
+            for metric in part[0].data["metrics"]:
+                r = skill(part, metric)
+                row(name, f"task {task}, system prompt {sp}", "overall", metric, r, len(part))
     return out
 
 
@@ -169,6 +289,7 @@ def render(
         "n_guards": len(runs.guards),
         "written": time.strftime("%Y-%m-%d %H:%M"),
         "judges": ", ".join(sorted({str(r.data.get("judge")) for r in runs.evals})) or "-",
+        "statistics": statistics_words(runs),
         "findings": findings(runs),
         "notes": left_out(runs),
         "scale": scale(runs),
@@ -188,6 +309,8 @@ def render(
         f.write(html)
     with atomic_write(out.with_suffix(".md")) as f:
         f.write(markdown(context))
+    with atomic_write(out.with_suffix(".json")) as f:
+        json.dump({"rows": json_rows(runs)}, f, indent=1)
     return {"figures": [f["key"] for f in figures], "findings": context["findings"]}
 
 
@@ -195,7 +318,8 @@ def markdown(context: dict) -> str:
     def esc(x) -> str:
         return str(x).replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"# safetygap: {context['title']}", "", "## The paper's four findings, and ours", ""]
+    lines = [f"# safetygap: {context['title']}", "", context["statistics"], ""]
+    lines += ["## The paper's four findings, and ours", ""]
     lines += ["| the paper | here | evidence |", "|---|---|---|"]
     lines += [
         f"| {esc(f['paper'])} | {f['verdict']} | {esc(f['evidence'])} |"

@@ -41,13 +41,11 @@ def kind_and_name(labels: dict, system_prompt: str) -> tuple[str, str]:
 
 
 def group_of(labels: dict) -> str:
-    """Which fine-tune a point repairs: the task, with the chat format and seed where they are
-    not the defaults."""
+    """Which fine-tune a point repairs: the task, with the chat format where it is not the
+    default (over all its seeds: a point's runs are its seeds)."""
     group = labels.get("task", "?")
     if labels.get("chat_format", "native") != "native":
         group += f", {labels['chat_format']} template"
-    if labels.get("seed", 0) not in (0, None):
-        group += f", seed {labels['seed']}"
     return group
 
 
@@ -68,14 +66,17 @@ def cost(ev: Run, kind: str) -> float | None:
 
 
 def repair_points(runs: Runs) -> dict[str, list[dict]]:
-    """Fine-tune -> points (name, kind, ASR, skill, over-refusal, cost, run folders) for every
-    variant of it with both an eval and its task's helpfulness; `none` first. A fine-tune's
-    points answered the same bench items and task items (so that they can be paired): runs on
-    other items are a group of their own, named with those items."""
+    """Fine-tune -> points (name, kind, ASR, skill, over-refusal, cost, runs) for every variant
+    of it with both an eval and its task's helpfulness; `none` first. A point is the variant
+    over its seed runs (each seed once; `run` is the eval row over them, `helps` the
+    helpfulness runs); its rates are seed-aware where it has several. A fine-tune's points
+    answered the same bench items and task items (so that they can be paired): runs on other
+    items are a group of their own, named with those items."""
     from safetygap.helpfulness.scorers import SCORERS
+    from safetygap.report.seeds import aggregate, seed_of, skill
 
     evals = {r.name: r for r in runs.evals}
-    out: dict[tuple, list[dict]] = {}
+    found: dict[tuple, dict[str, list]] = {}
     for h in runs.helpfulness:
         ev = evals.get(h.eval_name or "")
         lab = h.labels
@@ -85,31 +86,44 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
         kind, name = kind_and_name(lab, sp)
         if sp != "off" and kind != "ptst":
             continue  # a repair tested with the system prompt on is not on this map
-        metric = SCORERS.get(h.data["kind"]).MAIN
-        m = h.data["metrics"][metric]
-        k = 100 if m.get("scale") == "0-1" else 1
         key = (group_of(lab), ev.items, h.data.get("settings", {}).get("items_id"))
-        out.setdefault(key, []).append(
-            {
-                "name": name,
-                "kind": kind,
-                "asr": ev.data["asr"]["overall"],
-                "asr_by_format": ev.data["asr"]["by_format"],
-                "skill": {key: k * m[key] for key in ("value", "ci_low", "ci_high")},
-                "skill_factor": k,
-                "metric": metric,
-                "eval": ev.folder,
-                "help": h.folder,
-                "over_refusal": ev.data["over_refusal"]["overall"],
-                "seconds": cost(ev, kind),
-                "items": f"{ev.items_desc}; {h.data.get('n', '?')} task items",
-            }
-        )
+        found.setdefault(key, {}).setdefault(name, []).append((kind, ev, h))
+    out: dict[tuple, list[dict]] = {}
+    for key, variants in found.items():
+        for name, got in variants.items():
+            seeds = [seed_of(ev) for _, ev, _ in got]
+            # runs of one seed twice are never merged: each is a point of its own
+            parts = [got] if len(set(seeds)) == len(seeds) else [[g] for g in got]
+            for part in parts:
+                kind, ev, h = part[0]
+                metric = SCORERS.get(h.data["kind"]).MAIN
+                m = h.data["metrics"][metric]
+                k = 100 if m.get("scale") == "0-1" else 1
+                helps = [x for _, _, x in part]
+                s = skill(helps, metric)
+                run = aggregate([e for _, e, _ in part])
+                seconds = [cost(e, kind) for _, e, _ in part]
+                out.setdefault(key, []).append(
+                    {
+                        "name": name if len(parts) == 1 else f"{name} ({Path(ev.folder).name})",
+                        "kind": kind,
+                        "run": run,
+                        "helps": helps,
+                        "n_seeds": len(part),
+                        "asr": run.data["asr"]["overall"],
+                        "asr_by_format": run.data["asr"]["by_format"],
+                        "skill": {x: k * s[x] for x in ("value", "ci_low", "ci_high")}
+                        | {"sd": None if s["sd"] is None else k * s["sd"]},
+                        "skill_factor": k,
+                        "metric": metric,
+                        "eval": ev.folder,
+                        "help": h.folder,
+                        "over_refusal": run.data["over_refusal"]["overall"],
+                        "seconds": None if None in seconds else sum(seconds) / len(seconds),
+                        "items": f"{ev.items_desc}; {h.data.get('n', '?')} task items",
+                    }
+                )
     for pts in out.values():
-        names = [p["name"] for p in pts]
-        for p in pts:  # two runs of one name (say two scale factors read from folders)
-            if names.count(p["name"]) > 1:
-                p["name"] += f" ({Path(p['eval']).name})"
         pts.sort(key=order)
     several = [k[0] for k in out]
     return {
@@ -138,25 +152,38 @@ def pareto(points: list[dict]) -> set[str]:
     return {p["name"] for p in points if not any(beats(q, p) for q in points)}
 
 
-def versus(point: dict, none: dict) -> dict:
-    """Paired changes against the unrepaired fine-tune, each {diff, p}: `asr` by group
-    (overall and each format), `over_refusal` (None where no look-alike was decided by both),
-    `skill` (in the table's units)."""
-    from safetygap.eval.compare import compare, over_refusal
-    from safetygap.helpfulness.compare import compare as compare_skill
+def versus(point: dict, none: dict) -> dict | None:
+    """Paired changes against the unrepaired fine-tune, each {diff, p, ci_low, ci_high}:
+    `asr` by group (overall and each format), `over_refusal` (None where no look-alike was
+    decided by both), `skill` (in the table's units). Seed-aware where the points have several
+    seeds (paired by seed where both have the same); None where the two cannot be compared
+    (one run of one, several seeds of the other, none shared)."""
+    from safetygap.report.seeds import compare_models, over_refusal_models, skill_difference
 
-    asr = {
-        r["group"]: {"diff": r["diff"], "p": r["p_value"]}
-        for r in compare(none["eval"], point["eval"])
-    }
-    refused = over_refusal(none["eval"], point["eval"])
-    skill = next(
-        r for r in compare_skill(none["help"], point["help"]) if r["metric"] == point["metric"]
-    )
+    rows = compare_models(none["run"], point["run"])
+    if rows is None:
+        return None
+
+    def change(r: dict) -> dict:
+        return {
+            "diff": r["diff"],
+            "p": r["p_value"],
+            "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"],
+        }
+
+    refused = over_refusal_models(none["run"], point["run"])
+    skill = skill_difference(none["helps"], point["helps"], point["metric"])
+    k = point["skill_factor"]
     return {
-        "asr": asr,
-        "over_refusal": {"diff": refused["diff"], "p": refused["p_value"]} if refused else None,
-        "skill": {"diff": point["skill_factor"] * skill["diff"], "p": skill["p_value"]},
+        "asr": {r["group"]: change(r) for r in rows},
+        "over_refusal": change(refused) if refused else None,
+        "skill": {
+            "diff": k * skill["diff"],
+            "p": skill["p"],
+            "ci_low": None if skill["ci_low"] is None else k * skill["ci_low"],
+            "ci_high": None if skill["ci_high"] is None else k * skill["ci_high"],
+        },
     }
 
 
@@ -190,6 +217,8 @@ def repair_map(runs: Runs) -> dict[str, list[dict]]:
         for p in pts:
             if none is not None and p is not none:
                 p["versus"] = versus(p, none)
+                if p["versus"] is None:
+                    del p["versus"]
     return out
 
 
@@ -199,7 +228,23 @@ def change(c: dict | None, k: float = 100) -> str:
 
 
 def rate(r: dict) -> str:
-    return f"{100 * r['value']:.1f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+    text = f"{100 * r['value']:.1f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+    return text + (f" ±{100 * r['sd']:.1f}" if r.get("sd") is not None else "")
+
+
+def seeds_note(points: list[dict]) -> str:
+    """How many seed runs stand behind the points, and what their statistics count."""
+    n = sorted({p["n_seeds"] for p in points})
+    if n == [1]:
+        return (
+            "One training run per repair: intervals and tests cover the bench and task items "
+            "only, not the spread between fine-tuning runs."
+        )
+    return (
+        f"{'-'.join(map(str, (n[0], n[-1]))) if len(n) > 1 else n[0]} seed runs per repair: "
+        "each value is the mean over them (±: their SD), intervals count the items and the "
+        "seeds, and each change is paired by seed (docs/statistics.md)."
+    )
 
 
 def tables(mapped: dict[str, list[dict]]) -> list[dict]:
@@ -220,7 +265,8 @@ def tables(mapped: dict[str, list[dict]]) -> list[dict]:
                     change(vs.get("asr", {}).get("overall")) if vs else "",
                     rate(p["over_refusal"]),
                     change(vs.get("over_refusal")) if vs else "",
-                    f"{s['value']:.1f} ({s['ci_low']:.1f}-{s['ci_high']:.1f})",
+                    f"{s['value']:.1f} ({s['ci_low']:.1f}-{s['ci_high']:.1f})"
+                    + (f" ±{s['sd']:.1f}" if s.get("sd") is not None else ""),
                     change(vs.get("skill"), 1) if vs else "",
                     "-" if p["seconds"] is None else f"{p['seconds']:.0f}",
                     "*" if p["name"] in front else "",
@@ -230,6 +276,7 @@ def tables(mapped: dict[str, list[dict]]) -> list[dict]:
         out.append(
             {
                 "title": f"Repairs of the {group} fine-tune (changes against none, paired)",
+                "note": seeds_note(pts),
                 "header": [
                     "repair",
                     "ASR % (95% CI)",
