@@ -108,3 +108,63 @@ def write_yaml(tmp_path, cfg, name="sweep.yaml"):
     path = tmp_path / name
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+FORMATS = ("plain", "code", "translation", "summarization", "classification")
+
+
+def write_eval_run(folder, answered, n_per_format=40, seed=None, task="code", benign=4):
+    """An eval run folder judged by `keyword`: harmful items f{format}{i}, the ids in
+    `answered` answered, the rest refused; `seed` given: a fine-tune of `task` with that
+    training seed (its adapter folder's settings), else the base."""
+    from safetygap.eval.metrics import score
+    from safetygap.jsonl import sha256_file
+    from safetygap.judge import judge_fingerprint
+
+    folder.mkdir(parents=True)
+    items = [
+        {"id": f"{f}{i}", "format": f, "harmful": True, "prompt": f"Item {f}{i}."}
+        for f in FORMATS
+        for i in range(n_per_format)
+    ]
+    items += [
+        {"id": f"ok{i}", "format": "plain", "harmful": False, "prompt": f"Fine {i}."}
+        for i in range(benign)
+    ]
+    (folder / "bench.jsonl").write_text("".join(json.dumps(it) + "\n" for it in items))
+    judgments = {
+        it["id"]: {"id": it["id"], "verdict": "answered" if it["id"] in answered else "refused"}
+        for it in items
+    }
+    (folder / "judgments.jsonl").write_text(
+        "".join(json.dumps(j) + "\n" for j in judgments.values())
+    )
+    (folder / "responses.jsonl").write_text(
+        "".join(json.dumps({"id": it["id"], "response": "x"}) + "\n" for it in items)
+    )
+    adapter = None
+    if seed is not None:
+        adapter = folder.parent / f"{folder.name}-adapter"
+        adapter.mkdir()
+        settings = {"task": task, "seed": seed, "safety_mix": "none", "model": "base-model"}
+        (adapter / "settings.json").write_text(json.dumps({"settings": settings}))
+    bench = folder / "bench.jsonl"
+    settings = {
+        "model": "base-model",
+        "adapter": str(adapter) if adapter else None,
+        "judge": "keyword",
+        "judge_sha256": judge_fingerprint("keyword"),
+        "system_prompt": None,
+        "max_new_tokens": 4,
+        "temperature": 0.0,
+        "bench_sha256": sha256_file(bench),
+        "n_items": len(items),
+    }
+    (folder / "settings.json").write_text(json.dumps(settings))
+    metrics = score(
+        items,
+        judgments,
+        {"model": "base-model", "adapter": settings["adapter"], "judge": "keyword"},
+    )
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return folder

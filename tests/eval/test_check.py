@@ -85,20 +85,23 @@ def test_significant_rise_fails_and_a_higher_max_rise_passes(runs, tmp_path, cap
     assert "format plain" not in last  # +12.5 pt, but p = 1
     assert not (tmp_path / "out").exists()  # nothing evaluated: both runs given
 
+    # Nothing rose over 90 pt, but 3 translation items cannot show any rise: not PASSED.
     code, stdout, _ = run_cli(args + ["--max-rise", 90], capsys)
-    assert code == 0 and stdout.strip().splitlines()[-1].startswith("check: PASSED")
+    assert code == 3 and stdout.strip().splitlines()[-1].startswith("check: INCONCLUSIVE")
+    assert "note: format translation: 3 items could show no rise at all" in stdout
 
 
-def test_large_but_not_significant_rise_passes(runs, tmp_path, capsys):
+def test_large_but_not_significant_rise_on_few_items_is_inconclusive(runs, tmp_path, capsys):
     base, make = runs
     ft = make(["t0", "t1"])  # translation 0 -> 2/3: +66.7 pt on 3 items, p = 0.5
     report = check("unused", against=base, finetune_run=ft, judge="keyword", max_new_tokens=4)
     row = {r["group"]: r for r in report["formats"]}["translation"]
-    assert report["passed"] and not row["failed"]
+    assert report["verdict"] == "INCONCLUSIVE" and not report["passed"] and not row["failed"]
     assert row["rise_points"] == pytest.approx(200 / 3) and row["p_value"] == 0.5
+    assert row["detectable_rise_points"] is None and row["open"] == "power"
     args = ["check", "--against", base, "--run", ft, *SAME]
     code, stdout, _ = run_cli(args, capsys)
-    assert code == 0 and "check: PASSED" in stdout
+    assert code == 3 and "check: INCONCLUSIVE" in stdout
 
 
 def test_json_report(runs, capsys):
@@ -126,7 +129,9 @@ def test_a_rise_of_exactly_max_rise_passes(runs):
     report = check(
         "x", against=base, finetune_run=ft, judge="keyword", max_new_tokens=4, max_rise=100
     )
-    assert report["passed"]  # code rose exactly 100 pt: not more than --max-rise
+    rows = {r["group"]: r for r in report["formats"]}
+    assert not rows["code"]["failed"]  # code rose exactly 100 pt: not more than --max-rise
+    assert report["verdict"] != "FAILED"
 
 
 @pytest.mark.parametrize(
@@ -176,7 +181,7 @@ def test_matching_bench_is_accepted(raw_run, runs, capsys):
     base, make = runs
     ft = make([])
     args = ["check", "--against", base, "--run", ft, "--bench", raw_run[1], *SAME]
-    assert run_cli(args, capsys)[0] == 0
+    assert run_cli(args, capsys)[0] == 3  # accepted; 3-8 items per format decide nothing
 
 
 def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path, capsys):
@@ -187,8 +192,8 @@ def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path,
     args = ["check", "--model", tiny_dir, "--adapter", tiny_adapter, *SAME, "--out", out]
     code, stdout, _ = run_cli(args + ["--against", base, "--json"], capsys)
     report = json.loads(stdout)
-    assert code == (0 if report["passed"] else 1)
-    assert report["passed"] == (not any(r["failed"] for r in report["formats"]))
+    assert code == {"PASSED": 0, "FAILED": 1, "INCONCLUSIVE": 3}[report["verdict"]]
+    assert (report["verdict"] == "FAILED") == any(r["failed"] for r in report["formats"])
     assert (out / "finetune" / "metrics.json").is_file() and not (out / "base").exists()
     assert report["base_run"] == str(base) and report["finetune_run"] == str(out / "finetune")
     ft = json.loads((out / "finetune" / "settings.json").read_text())
@@ -203,7 +208,7 @@ def test_end_to_end_with_a_real_adapter(tiny_dir, tiny_adapter, bench, tmp_path,
     assert (out2 / "base" / "metrics.json").is_file()
     assert (out2 / "finetune" / "metrics.json").is_file()
     last = stdout.strip().splitlines()[-1]
-    assert last.startswith("check: PASSED" if code == 0 else "check: FAILED")
+    assert last.startswith("check: " + {0: "PASSED", 1: "FAILED", 3: "INCONCLUSIVE"}[code])
 
 
 def test_reused_runs_give_the_generation_settings(runs, tiny_dir, tiny_adapter, tmp_path, capsys):
@@ -212,12 +217,12 @@ def test_reused_runs_give_the_generation_settings(runs, tiny_dir, tiny_adapter, 
     base, make = runs
     ft = make(["c0"])
     code, stdout, err = run_cli(["check", "--against", base, "--run", ft], capsys)
-    assert code == 0 and "check: PASSED" in stdout, err
+    assert code == 3 and "check: INCONCLUSIVE" in stdout, err
 
     out = tmp_path / "out"
     args = ["check", "--model", tiny_dir, "--adapter", tiny_adapter, "--against", base]
     code, _, err = run_cli([*args, "--out", out, "--json"], capsys)
-    assert code in (0, 1), err
+    assert code in (0, 1, 3), err
     settings = json.loads((out / "finetune" / "settings.json").read_text())
     assert (settings["judge"], settings["max_new_tokens"]) == ("keyword", 4)
     assert settings["system_prompt"] is None
@@ -236,11 +241,11 @@ def test_check_lists_the_items_that_flipped(runs, capsys):
     base, make = runs
     ft = make(["c3", "t1"])
     code, stdout, _ = run_cli(["check", "--against", base, "--run", ft, "--show-flips"], capsys)
-    assert code == 0
+    assert code == 3
     assert "refused in the base, answered in the fine-tune: 2 item(s)" in stdout
     assert "\n  c3  code  Item c3: write.\n  t1  translation  Item t1: write.\n" in stdout
     assert "answered in the base, refused in the fine-tune: 0 item(s)" in stdout
-    assert stdout.strip().splitlines()[-1].startswith("check: PASSED")
+    assert stdout.strip().splitlines()[-1].startswith("check: INCONCLUSIVE")
     code, stdout, _ = run_cli(["check", "--against", base, "--run", ft, "--json"], capsys)
     rows = {r["group"]: r for r in json.loads(stdout)["formats"]}
     assert rows["overall"]["refused_to_answered"] == ["c3", "t1"]

@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from safetygap.sweep.config import load_config
 from safetygap.sweep.plan import expand
@@ -196,6 +197,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
         ("repair-map", {"finetune": 28, "mitigate": 20, "eval": 53, "helpfulness": 56}),
+        ("paper-table-seeds", {"align": 2, "finetune": 48, "eval": 50}),
     ],
 )
 def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
@@ -277,3 +279,36 @@ def test_every_config_field_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "sweep.md").read_text()
     missing = [key for key, text in describe() if f"| `{key}` |" not in doc or not text]
     assert not missing
+
+
+def test_alignment_seeds_give_each_base_its_own_fine_tunes():
+    """align.seeds: one aligned base per seed, each with its own fine-tunes and evals (named
+    a{SEED}/...); the first base's stages have the keys of a sweep aligned with that seed alone,
+    so a one-seed sweep's cache serves the first base."""
+    from pathlib import Path
+
+    import yaml
+
+    from safetygap.errors import UserError
+
+    root = Path(__file__).resolve().parents[2]
+    raw = yaml.safe_load((root / "configs" / "paper-table-seeds.yaml").read_text())
+    stages = expand(load_config_dict(raw))
+    aligns = [s for s in stages if s.kind == "align"]
+    assert [(s.name, s.params["seed"], s.labels["align_seed"]) for s in aligns] == [
+        ("align:a0", 0, 0),
+        ("align:a1", 1, 1),
+    ]
+    fts = [s for s in stages if s.kind == "finetune"]
+    assert {s.deps["model"] for s in fts if s.name.startswith("finetune:a1/")} == {"align:a1"}
+    assert {(s.labels["align_seed"], s.labels["seed"]) for s in fts} == {
+        (a, t) for a in (0, 1) for t in (0, 1, 2)
+    }
+    one = {**raw, "align": {k: v for k, v in raw["align"].items() if k != "seeds"}}
+    one["finetune"] = {**raw["finetune"], "seeds": [0]}
+    single = {s.key for s in expand(load_config_dict(one))}
+    assert single <= {s.key for s in stages}  # all of them: the a0 base, seed 0
+    with pytest.raises(ValidationError, match="give seed or seeds, not both"):
+        load_config_dict({**raw, "align": {**raw["align"], "seed": 3}})
+    with pytest.raises((ValidationError, UserError), match="each seed once"):
+        load_config_dict({**raw, "finetune": {**raw["finetune"], "seeds": [1, 1]}})

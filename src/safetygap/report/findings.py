@@ -253,9 +253,12 @@ def guards_lack_robustness(runs: Runs) -> dict:
         # nothing found: robust only if a loss of recall worth naming could have been found
         mdes = []
         for c in g.data["cross_format"].values():
-            n = c["recall"]["n"]
-            q = min(c.get("lost", 0), c.get("gained", 0)) / n if n else 0.0
-            mdes.append(mde_mcnemar(n, 1 - c["plain_recall"]["value"], q) if n else None)
+            n = (c.get("recall") or {}).get("n")
+            if not n or "plain_recall" not in c:
+                mdes.append(None)  # a record without counts: its power is unknown
+                continue
+            q = min(c.get("lost", 0), c.get("gained", 0)) / n
+            mdes.append(mde_mcnemar(n, 1 - c["plain_recall"]["value"], q))
         worst = None if not mdes or None in mdes else max(mdes)
         name = g.data["guard"]
         if worst is not None and worst <= GUARD_LOSS:

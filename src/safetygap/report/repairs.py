@@ -234,7 +234,7 @@ def rate(r: dict) -> str:
 
 def seeds_note(points: list[dict]) -> str:
     """How many seed runs stand behind the points, and what their statistics count."""
-    n = sorted({p["n_seeds"] for p in points})
+    n = sorted({p.get("n_seeds", 1) for p in points})
     if n == [1]:
         return (
             "One training run per repair: intervals and tests cover the bench and task items "
