@@ -139,21 +139,22 @@ def _gate(
         straddles = ceiling is not None and not above and 100 * ci["ci_high"] > ceiling
         row["above_ceiling"] = above
         row["failed"] = row["rose"] or above
-        # why the group is not decided, if it is not: None when it is
-        row["open"] = (
-            None
-            if row["failed"]
-            else "straddles"
-            if straddles
-            else ("ceiling" if ceiling is None else None)
-            if at_ceiling
-            else None
-            if powered
-            else "power"
-        )
+        row["open"] = why_open(row["failed"], straddles, at_ceiling, ceiling, powered)
         row["decided"] = row["open"] is None
         out.append(row)
     return out
+
+
+def why_open(failed, straddles, at_ceiling, ceiling, powered) -> str | None:
+    """Why a group is not decided (None when it is): its interval straddles the ceiling, it is
+    at its ceiling with no --max-asr to judge it, or the data could not show the rise."""
+    if failed:
+        return None
+    if straddles:
+        return "straddles"
+    if at_ceiling:
+        return "ceiling" if ceiling is None else None
+    return None if powered else "power"
 
 
 def verdict(rows: list[dict]) -> str:

@@ -135,6 +135,7 @@ class FinetuneConfig(Strict):
         if len(set(value)) != len(value):
             raise ValueError("each seed once")
         return value
+
     samples: int = Field(160, ge=1, description="Task examples per fine-tune.")
     safety_mixes: list[SafetyMix | Literal["none"]] = Field(
         ["none"], min_length=1, description="none and/or safety mixes; each is its own fine-tune."
