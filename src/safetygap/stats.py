@@ -354,10 +354,12 @@ def items_needed(
         m = mde_mcnemar(k, base, q, alpha, power)
         return m is not None and m <= rise
 
-    if rise <= 0 or not enough(most):
+    if rise <= 0:
         return None
     lo, hi = max(1, n), max(2, n)
     while not enough(hi):
+        if hi >= most:
+            return None
         lo, hi = hi, min(most, hi * 2)
     while hi - lo > max(1, lo // 100):
         mid = (lo + hi) // 2

@@ -94,6 +94,8 @@ def sweep(
 
         connect(address)  # before anything is written: an address that does not answer
     (out / "stages").mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(f".{INDEX}.tmp*"):  # an index write a killed run left half done
+        stale.unlink(missing_ok=True)
     index = Index(out, cfg, stages, executor)
     log(f"sweep: {len(stages)} stages into {out}")
     if executor == "ray":
