@@ -10,7 +10,7 @@ from pathlib import Path
 
 from safetygap.bench.items import read_bench
 from safetygap.errors import UserError
-from safetygap.eval.compare import compare
+from safetygap.eval.compare import flips
 from safetygap.generate.base import system_prompt_from
 from safetygap.jsonl import read_json, sha256_file
 from safetygap.judge import check_judge_spec, judge_fingerprint
@@ -309,26 +309,19 @@ def check(
             progress=progress,
         )
 
-    from safetygap.eval.groups import compare_groups, group_rate, member
+    from safetygap.eval.groups import compare_groups, group_rate, member, shared_items
 
     base = [member(runs["base"])]
     base[0].labels["model"] = "base"  # held fixed: the reference the gate asks about
     fts = [member(f) for f in [runs["finetune"], *(f for f, _ in extra)]]
-    if len(fts) > 1 and len({m.seed for m in fts}) < len(fts):
-        raise UserError("--run: the runs are not of distinct seeds (their adapters' settings)")
     compared = compare_groups(base, fts, alpha)
-    by_format = {r["group"]: r for r in compare(runs["base"], runs["finetune"])}
+    shared = shared_items(base + fts)
     rates = {}
     for r in compared:
-        ids = [
-            i
-            for i in shared_ids(base + fts)
-            if r["group"] in ("overall", base[0].items[i]["format"])
-        ]
+        ids = [i for i in shared if r["group"] in ("overall", base[0].items[i]["format"])]
         rates[r["group"]] = group_rate(fts, ids)
-        if len(fts) == 1:  # the items that flipped, as before
-            for key in ("refused_to_answered", "answered_to_refused"):
-                r[key] = by_format[r["group"]][key]
+        if len(fts) == 1:  # the items that flipped
+            r.update(flips(ids, base[0].judgments, fts[0].judgments))
     rows = _gate(compared, max_rise, alpha, ceilings, rates)
     outcome = verdict(rows)
     base_overall = compared[0]["a"]
@@ -345,9 +338,3 @@ def check(
         or base_overall > ceilings.get("overall", ceilings.get("all", 100)) / 100,
         "formats": rows,
     }
-
-
-def shared_ids(members) -> list[str]:
-    from safetygap.eval.groups import shared_items
-
-    return shared_items(members)

@@ -75,10 +75,6 @@ def left_out(runs: Runs) -> list[str]:
     return notes
 
 
-def verdict(hits: int, needed: int) -> str:
-    return "reproduced" if hits == needed else "partly" if hits else "not reproduced"
-
-
 def verdict_of(hits: int, misses: int, needed: int) -> str:
     """From the parts of a claim the data confirm (hits) and contradict (misses): reproduced
     (all confirmed), not reproduced (all contradicted), partly (some confirmed, the rest
@@ -165,7 +161,7 @@ def weakest_formats(runs: Runs) -> dict:
     with seed-aware intervals: a claimed format is in the weakest two when its interval lies
     above those of the formats outside the top two, out of it when its interval lies below the
     second-highest's, undecided otherwise (formats tied, or too few items)."""
-    from safetygap.eval.groups import group_rate, shared_items
+    from safetygap.eval.groups import Member, group_rate, shared_items
     from safetygap.report.seeds import member_of, members
 
     key, rows = main_calibration(runs)
@@ -177,9 +173,10 @@ def weakest_formats(runs: Runs) -> dict:
     }
     if not fts:
         return finding
-    pool = [member_of(m) for r in fts for m in members(r)]
-    for i, m in enumerate(pool):  # pooled as the runs of one model: each its own unit
-        m.labels = {**m.labels, "seed": i, "align_seed": None}
+    pool = [  # pooled as the runs of one model, each its own unit
+        Member(m.folder, m.items, m.judgments, {**m.labels, "seed": i, "align_seed": None})
+        for i, m in enumerate(member_of(x) for r in fts for x in members(r))
+    ]
     ids = shared_items(pool)
     stats = {}
     for f in FORMATS:

@@ -67,19 +67,16 @@ def over_seeds(runs: Runs, rows: list[Run]) -> dict[str, Run]:
     """Row name -> run of a calibration's table: the runs of one model over its seeds (each
     seed once) become one row (`report.seeds.aggregate`); runs that cannot be told apart by
     their seeds stay rows of their own, named with their folders."""
-    from safetygap.report.seeds import aggregate, seed_of
+    from safetygap.report.seeds import aggregate, by_seeds
 
     by: dict[str, list[Run]] = {}
     for r in rows:
         by.setdefault(runs.model_id(r, seeds=False), []).append(r)
     shown, ids = [], []
     for model, group in by.items():
-        if len(group) > 1 and len({seed_of(r) for r in group}) == len(group):
-            shown.append(aggregate(group))
-            ids.append(model)
-        else:
-            shown += group
-            ids += [runs.model_id(r) for r in group]
+        for part in by_seeds(group):
+            shown.append(aggregate(part))
+            ids.append(model if len(part) > 1 else runs.model_id(part[0]))
     return dict(zip(runs.names(shown, ids), shown, strict=True))
 
 

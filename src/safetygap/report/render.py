@@ -74,7 +74,6 @@ def tables(runs: Runs) -> list[dict]:
         out.append(
             {
                 "title": f"ASR by format, % (95% CI): {calibration_name(key, runs)}",
-                "note": seed_note(runs),
                 "header": ["model", "overall", *FORMATS, "over-refusal"],
                 "rows": body,
             }
@@ -126,23 +125,6 @@ def statistics_words(runs: Runs) -> str:
     )
 
 
-def seed_note(runs: Runs) -> str:
-    """What the intervals of the tables count, in words."""
-    n = runs.n_seeds()
-    if n == 1:
-        return (
-            "One training run per model: the intervals (Wilson) cover the sampling of bench "
-            "items only, not the spread between fine-tuning runs; a second seed can move a "
-            "rate by more (sweep with finetune.seeds to measure it)."
-        )
-    return (
-        f"Up to {n} runs per model (training seeds x aligned bases): each cell is the mean over "
-        "the model's runs, its 95% interval counts both the bench items and the run-to-run "
-        "spread (crossed random effects, Satterthwaite t; docs/statistics.md), and ±SD is the "
-        "spread of the runs' own rates."
-    )
-
-
 def seed_tables(runs: Runs) -> list[dict]:
     """Where models have several runs: each run's overall ASR, so that the spread is seen."""
     from safetygap.report.seeds import members, seed_of
@@ -178,7 +160,7 @@ def json_rows(runs: Runs) -> list[dict]:
     """report.json's rows: one per shown model x format x metric, `format` `overall` for the
     whole bench (and for skill metrics, which have no format): ASR, harm ASR (where the judge
     gives levels), over-refusal, and every skill metric of each model's task."""
-    from safetygap.report.seeds import members, seed_of, skill
+    from safetygap.report.seeds import by_seeds, members, skill
 
     out = []
 
@@ -215,7 +197,7 @@ def json_rows(runs: Runs) -> list[dict]:
         key = (runs.model_id(h, seeds=False), h.labels.get("task"), sp)
         helps.setdefault(key, []).append(h)
     for (model, task, sp), group in helps.items():
-        parts = [group] if len({seed_of(h) for h in group}) == len(group) else [[h] for h in group]
+        parts = by_seeds(group)
         for part in parts:
             name = model if len(parts) == 1 else f"{runs.model_id(part[0])} ({part[0].name})"
             for metric in part[0].data["metrics"]:

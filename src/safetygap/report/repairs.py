@@ -73,7 +73,7 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
     answered the same bench items and task items (so that they can be paired): runs on other
     items are a group of their own, named with those items."""
     from safetygap.helpfulness.scorers import SCORERS
-    from safetygap.report.seeds import aggregate, seed_of, skill
+    from safetygap.report.seeds import aggregate, by_seeds, skill
 
     evals = {r.name: r for r in runs.evals}
     found: dict[tuple, dict[str, list]] = {}
@@ -91,9 +91,8 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
     out: dict[tuple, list[dict]] = {}
     for key, variants in found.items():
         for name, got in variants.items():
-            seeds = [seed_of(ev) for _, ev, _ in got]
-            # runs of one seed twice are never merged: each is a point of its own
-            parts = [got] if len(set(seeds)) == len(seeds) else [[g] for g in got]
+            by_eval = {id(ev): (kind, ev, h) for kind, ev, h in got}
+            parts = [[by_eval[id(e)] for e in part] for part in by_seeds([e for _, e, _ in got])]
             for part in parts:
                 kind, ev, h = part[0]
                 metric = SCORERS.get(h.data["kind"]).MAIN

@@ -29,7 +29,8 @@ def member_of(run: Run) -> Member:
     """The run as an `eval.groups.Member` (read once per folder)."""
     from safetygap.eval.compare import load_run
 
-    key = str(run.folder.resolve())
+    stat = (run.folder / "judgments.jsonl").stat()
+    key = f"{run.folder.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
     if key not in _MEMBERS:
         items, judgments = load_run(run.folder)
         _MEMBERS[key] = Member(run.folder, items, judgments, dict(run.labels))
@@ -40,6 +41,12 @@ def member_of(run: Run) -> Member:
 
 def seed_of(run: Run) -> tuple:
     return run.labels.get("align_seed"), run.labels.get("seed")
+
+
+def by_seeds(group: list[Run]) -> list[list[Run]]:
+    """The runs of one model as the parts shown: all of them together where each seed is there
+    once, else each run alone (two runs of one seed are never merged)."""
+    return [group] if len({seed_of(r) for r in group}) == len(group) else [[r] for r in group]
 
 
 def rates(group: list[Member], harmful_ids: list[str], benign_ids: list[str], levels: bool):
