@@ -6,6 +6,7 @@ import json
 import pytest
 
 from safetygap.finetune.tasks import split_of
+from safetygap.helpfulness.run import same_setting
 from safetygap.helpfulness.scorers import code
 from tests.chat_server import ChatServer
 from tests.helpers import run_cli
@@ -181,6 +182,13 @@ def test_over_refusal_comes_from_an_eval_run_of_the_same_model(tweets, tmp_path,
         rc, _, err = classify(tmp_path, capsys, server, "other", tweets, "--eval", run)
         assert rc == 2 and "another model or setting (model)" in err
         assert not (tmp_path / "other").exists()
+        # One local model folder named two ways (through a symlink) is the same model.
+        folder = tmp_path / "models" / "m"
+        folder.mkdir(parents=True)
+        (tmp_path / "alias").symlink_to(tmp_path / "models")
+        assert same_setting(str(folder), str(tmp_path / "alias" / "m"))
+        assert not same_setting(str(folder), str(tmp_path / "models"))
+        assert not same_setting(str(folder), str(tmp_path / "gone"))
     finally:
         server.close()
 

@@ -55,6 +55,16 @@ def summarize(scores: list[dict], metrics) -> dict:
     return out
 
 
+def same_setting(a, b) -> bool:
+    """Equal, or two spellings of one local folder (a symlink, a relative path, a trailing /)."""
+    if a == b:
+        return True
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return False
+    pa, pb = Path(a), Path(b)
+    return pa.exists() and pb.exists() and pa.resolve() == pb.resolve()
+
+
 def over_refusal_of(run: str | Path, settings: dict) -> dict:
     """An eval run's over-refusal, checked to be of the same model and generation settings."""
     run = Path(run)
@@ -63,7 +73,7 @@ def over_refusal_of(run: str | Path, settings: dict) -> dict:
     theirs = read_json(run / "settings.json", "eval run's settings")
     metrics = read_json(run / "metrics.json", "eval run's metrics")
     keys = ("model", "adapter", "system_prompt", "temperature")
-    differ = [k for k in keys if theirs.get(k) != settings[k]]
+    differ = [k for k in keys if not same_setting(theirs.get(k), settings[k])]
     if differ:
         raise UserError(f"{run}: an eval run of another model or setting ({', '.join(differ)})")
     block = metrics.get("over_refusal")
