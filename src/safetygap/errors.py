@@ -35,3 +35,50 @@ def disk_error(e: BaseException) -> str | None:
         f"{what}{where}: {e.strerror or e}. What finished is kept: {fix}, then re-run the "
         "same command to resume"
     )
+
+
+class Problems(UserError):
+    """Every problem found in one pass over a command's input, shown at once: one line for one
+    problem, else a heading and a line per problem (each kept to one line)."""
+
+    MAX_SHOWN = 12
+
+    def __init__(self, found: list[str], where: str = ""):
+        super().__init__(*found)
+        self.found, self.where = list(found), where
+
+    def __str__(self) -> str:
+        lines = [_LINE_BREAKS.sub(lambda m: ascii(m.group())[1:-1], p) for p in self.found]
+        head = f"{self.where}: " if self.where else ""
+        if len(lines) == 1:
+            return head + lines[0]
+        shown = lines[: self.MAX_SHOWN]
+        more = len(lines) - len(shown)
+        tail = [f"(and {more} more)"] if more else []
+        return f"{head}{len(lines)} problems\n" + "\n".join("  " + p for p in shown + tail)
+
+
+class Checks:
+    """Collect the problems of one validation pass, so that a user hears of all of them before
+    any work starts: `checks(fn, *args)` runs a check and keeps its UserError; `done()` raises
+    them together as Problems (nothing is raised when every check passed)."""
+
+    def __init__(self, where: str = ""):
+        self.where = where
+        self.found: list[str] = []
+
+    def __call__(self, check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except Problems as e:
+            self.found += e.found
+        except UserError as e:
+            self.found.append(str(e))
+        return None
+
+    def add(self, problem: str) -> None:
+        self.found.append(problem)
+
+    def done(self) -> None:
+        if self.found:
+            raise Problems(list(dict.fromkeys(self.found)), self.where)
