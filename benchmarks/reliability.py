@@ -23,17 +23,22 @@ def main() -> None:
         cmd = [sys.executable, "-m", "pytest", "tests/reliability", "-q", "-p", "no:cacheprovider"]
         proc = subprocess.run([*cmd, *sys.argv[1:]], cwd=ROOT, env=env)
         rows = json.loads(tally.read_text()) if tally.is_file() else {}
-    print("\n| fault | injected | results lost | wrong verdicts | tracebacks | reproduce |")
-    print("|---|---:|---:|---:|---:|---|")
+    print(
+        "\n| fault | injected | results lost | wrong verdicts | tracebacks | slowest error "
+        "| files written | reproduce |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for fault, row in sorted(rows.items()):
         files: dict[str, list[str]] = {}
         for test in row["tests"]:
             file, name = test.split("::")
             files.setdefault(file, []).append(name)
         tests = "<br>".join(f"`pytest {f} -k '{' or '.join(n)}'`" for f, n in files.items())
+        slowest = f"{row['seconds']:.2f} s" if "seconds" in row else "–"
+        written = row.get("written", "–")
         print(
             f"| {fault} | {row['injected']} | {row['lost']} | {row['wrong']} "
-            f"| {row['tracebacks']} | {tests} |"
+            f"| {row['tracebacks']} | {slowest} | {written} | {tests} |"
         )
     sys.exit(proc.returncode)
 

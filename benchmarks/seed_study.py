@@ -93,7 +93,10 @@ def run_sweeps(out: Path, repairs: bool) -> list[Path]:
     failed = [s["name"] for s in index["stages"] if s["status"] in ("failed", "skipped")]
     if repairs:
         cfg = yaml.safe_load(preset_path("repair-map").read_text())
-        cfg["finetune"]["tasks"] = ["classification", "summarization"]
+        tasks = cfg["finetune"]["tasks"] = ["classification", "summarization"]
+        limit = cfg["helpfulness"]["limit"]
+        if isinstance(limit, dict):  # the limits of these tasks only (the others are unknown)
+            cfg["helpfulness"]["limit"] = {t: n for t, n in limit.items() if t in tasks}
         cfg["finetune"]["seeds"] = [0, 1, 2]
         config = out / "repair-map-seeds.yaml"
         config.write_text(yaml.safe_dump(cfg, sort_keys=False))

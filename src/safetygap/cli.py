@@ -12,6 +12,7 @@ from safetygap.generate.cli import generate_command
 from safetygap.guard.cli import app as guard_app
 from safetygap.helpfulness.cli import compare_command, helpfulness_command
 from safetygap.judge.cli import app as judge_app
+from safetygap.lock import release_all
 from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
 from safetygap.report.cli import report_command
@@ -56,6 +57,13 @@ _cli_errors = sys.modules[typer.BadParameter.__module__]
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        dispatch(argv)
+    finally:
+        release_all()  # every output this command held is given up, however it ended
+
+
+def dispatch(argv: list[str] | None) -> None:
     try:
         rv = app(args=argv, prog_name="safetygap", standalone_mode=False)
     except UserError as e:

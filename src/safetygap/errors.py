@@ -41,7 +41,7 @@ class Problems(UserError):
     """Every problem found in one pass over a command's input, shown at once: one line for one
     problem, else a heading and a line per problem (each kept to one line)."""
 
-    MAX_SHOWN = 12
+    MAX_SHOWN = 20
 
     def __init__(self, found: list[str], where: str = ""):
         super().__init__(*found)
@@ -65,20 +65,42 @@ class Checks:
 
     def __init__(self, where: str = ""):
         self.where = where
-        self.found: list[str] = []
+        self.found: list[tuple[str, str]] = []  # (where, problem)
 
     def __call__(self, check, *args, **kwargs):
         try:
             return check(*args, **kwargs)
         except Problems as e:
-            self.found += e.found
+            self.found += [(e.where, p) for p in e.found]
         except UserError as e:
-            self.found.append(str(e))
+            self.found.append(("", str(e)))
         return None
 
     def add(self, problem: str) -> None:
-        self.found.append(problem)
+        self.found.append(("", problem))
 
     def done(self) -> None:
-        if self.found:
-            raise Problems(list(dict.fromkeys(self.found)), self.where)
+        """Raise every problem found: under their common place (a config file) when they
+        share one, else each with its own."""
+        if not self.found:
+            return
+        places = {w for w, _ in self.found}
+        if len(places) == 1:
+            problems, where = [p for _, p in self.found], places.pop() or self.where
+        else:
+            problems, where = [f"{w}: {p}" if w else p for w, p in self.found], self.where
+        raise Problems(list(dict.fromkeys(problems)), where)
+
+
+def check_writable(out) -> None:
+    """UserError unless `out` (a file or folder, made or not) can be written: the nearest folder
+    that exists on its path must allow it. Nothing is made to find out."""
+    import os
+    from pathlib import Path
+
+    path = Path(out).resolve()
+    existing = next(p for p in [path, *path.parents] if p.exists())
+    if not existing.is_dir():
+        raise UserError(f"{out}: cannot be made, {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"{out}: cannot write there ({existing} is not writable)")

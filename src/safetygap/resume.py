@@ -19,6 +19,7 @@ from safetygap.jsonl import (
     read_json,
     wrong_field,
 )
+from safetygap.lock import hold, holding
 
 
 def partial_path(out: Path) -> Path:
@@ -82,7 +83,12 @@ def resumable(
     a finished `out` holding such a line is written again without it.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with holding(out):
+        return produce_missing(out, ids, produce, label, progress, types)
+
+
+def produce_missing(out: Path, ids, produce, label, progress, types) -> tuple[int, int]:
+    """`resumable`'s work, with `out` held."""
     part = partial_path(out)
     done = load_done(out, types)
     done.update(load_done(part, types))
@@ -131,6 +137,7 @@ def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=(), upgrade=
     the model) is taken over with the new settings. `upgrade`, if given, rewrites the settings
     found in place into today's spelling (old names of the same things) before they are compared.
     """
+    hold(out)
     path = out / "settings.json"
     changed = []
     started = out.is_dir() and any(p.name not in {"settings.json", *inputs} for p in out.iterdir())

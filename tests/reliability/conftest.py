@@ -19,15 +19,28 @@ _SUMS: dict[str, dict] = defaultdict(
 
 @pytest.fixture
 def tally(request):
-    """tally(fault, injected=1, lost=0, wrong=0, tracebacks=0): add to the fault's row; the row
-    also records the test that reproduces it."""
+    """tally(fault, injected=1, lost=0, wrong=0, tracebacks=0, seconds=None, written=None): add
+    to the fault's row (`seconds`: the time to its error, the slowest kept; `written`: files a
+    rejected input left behind); the row also records the test that reproduces it."""
 
-    def add(fault: str, injected: int = 1, lost: int = 0, wrong: int = 0, tracebacks: int = 0):
+    def add(
+        fault: str,
+        injected: int = 1,
+        lost: int = 0,
+        wrong: int = 0,
+        tracebacks: int = 0,
+        seconds: float | None = None,
+        written: int | None = None,
+    ):
         row = _SUMS[fault]
         row["injected"] += injected
         row["lost"] += lost
         row["wrong"] += wrong
         row["tracebacks"] += tracebacks
+        if seconds is not None:
+            row["seconds"] = max(row.get("seconds", 0.0), seconds)
+        if written is not None:
+            row["written"] = row.get("written", 0) + written
         row.setdefault("tests", [])
         test = request.node.nodeid.split("[")[0]
         if test not in row["tests"]:

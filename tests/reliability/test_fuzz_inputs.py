@@ -224,8 +224,9 @@ class Fuzz:
         return None
 
     def cli(self, args, watched=(), name: str | None = None, ok: bool = True):
-        """Run the CLI: exit 2 with one `safetygap: error:` line (naming `name` where given) and
-        every `watched` path as it was, or exit 0 where `ok`. The exit code (None: traceback)."""
+        """Run the CLI: exit 2 with a `safetygap: error:` line (naming `name` where given; several
+        problems follow it, indented) and every `watched` path as it was, or exit 0 where `ok`.
+        The exit code (None: traceback)."""
         before = [snapshot(p) for p in watched]
         try:
             code, _, err = run_cli(args, self.capsys)
@@ -235,7 +236,11 @@ class Fuzz:
         lines = err.strip().splitlines()
         if code == 2:
             self.rejected += 1
-            one = len(lines) == 1 and lines[0].startswith("safetygap: error: ")
+            # one line, or "N problems" and a line per problem
+            one = lines[0].startswith("safetygap: error: ") and (
+                len(lines) == 1
+                or (lines[0].endswith(" problems") and all(x.startswith("  ") for x in lines[1:]))
+            )
             if not one or (name and name not in lines[0]):
                 self.bad("wrong", f"{args[0]}: exit 2 with {err!r:.300}")
             if [snapshot(p) for p in watched] != before:

@@ -78,17 +78,29 @@ def test_a_corrupt_cache_entry_is_recomputed(models, task_file, bench, tmp_path)
 def test_a_failed_stage_is_reported_and_the_rest_goes_on(
     models, task_file, bench, tmp_path, capsys
 ):
-    cfg = tiny_config(models, task_file, bench, guards=[{"guard": "nosuchguard"}], mitigations=[])
-    cfg["finetune"]["tasks"].append(str(tmp_path / "missing.jsonl"))
+    """Failures no check can foresee: a task file that reads but has no train split, a guard
+    whose model folder holds no model."""
+    from safetygap.finetune.tasks import split_of
+
+    ids = [f"e{i}" for i in range(200) if split_of(f"e{i}") == "eval"][:3]
+    held_out = tmp_path / "heldout.jsonl"
+    held_out.write_text(
+        "".join(json.dumps({"id": i, "prompt": "p " + i, "response": "r"}) + "\n" for i in ids)
+    )
+    (tmp_path / "empty").mkdir()
+    guard = {"guard": f"llamaguard:{tmp_path / 'empty'}"}
+    cfg = tiny_config(models, task_file, bench, guards=[guard], mitigations=[])
+    cfg["finetune"]["tasks"].append(str(held_out))
+    cfg["helpfulness"]["kinds"]["heldout"] = "classification"
     out = tmp_path / "out"
     code, stdout, _ = run_cli(["sweep", write_yaml(tmp_path, cfg), "--out", out], capsys)
     assert code == 1
     st = statuses(json.loads((out / "sweep.json").read_text()))
-    assert st["finetune:missing/native/s0/none"] == "failed"
-    assert st["eval:missing/native/s0/none/sys-off"] == "skipped"
-    assert st["guard:nosuchguard/input/base/sys-off"] == "failed"
+    assert st["finetune:heldout/native/s0/none"] == "failed"
+    assert st["eval:heldout/native/s0/none/sys-off"] == "skipped"
+    assert st[f"guard:{guard['guard']}/input/base/sys-off"] == "failed"
     assert st["eval:base/sys-off"] == st["eval:labels/native/s0/none/sys-off"] == "done"
-    assert "failed: finetune:missing/native/s0/none" in stdout
+    assert "failed: finetune:heldout/native/s0/none" in stdout
 
 
 @pytest.mark.parametrize(
@@ -96,7 +108,7 @@ def test_a_failed_stage_is_reported_and_the_rest_goes_on(
     [
         ({"colour": "red"}, "colour"),
         ({"eval": {"max_new_tokens": "many"}}, "eval.max_new_tokens"),
-        ({"finetune": {"tasks": ["x"], "settings": {"lr_typo": 1}}}, "finetune.settings"),
+        ({"finetune": {"tasks": ["code"], "settings": {"lr_typo": 1}}}, "finetune.settings"),
         ({"finetune": None}, "mitigations"),
         ({"unaligned": None}, "mitigations"),
         ({"mitigations": [{"method": "scale", "lambda": 0.5, "beta": 1}]}, "mitigations.0"),
@@ -108,7 +120,7 @@ def test_a_failed_stage_is_reported_and_the_rest_goes_on(
         ({"mitigations": [{"method": "ptst", "beta": 0.5}]}, "mitigations.0"),
         ({"mitigations": [{"method": "scale", "lambda": 0.5, "tasks": ["nope"]}]}, "mitigations"),
         (
-            {"finetune": {"tasks": ["x"], "safety_mixes": [{"mix": "all-formats", "ratio": 2}]}},
+            {"finetune": {"tasks": ["code"], "safety_mixes": [{"mix": "all-formats", "ratio": 2}]}},
             "finetune.safety_mixes",
         ),
     ],
@@ -119,7 +131,8 @@ def test_a_bad_config_names_the_field_and_writes_nothing(
     cfg = {**tiny_config(models, task_file, bench), **change}
     out = tmp_path / "out"
     code, stdout, err = run_cli(["sweep", write_yaml(tmp_path, cfg), "--out", out], capsys)
-    assert code == 2 and err.count("\n") == 1 and f": {field}" in err, err
+    assert code == 2 and err.startswith("safetygap: error: "), err
+    assert f": {field}" in err or f"\n  {field}" in err, err  # alone, or among several
     assert not out.exists()
 
 

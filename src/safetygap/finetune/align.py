@@ -13,6 +13,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.jsonl import atomic_write, write_jsonl
+from safetygap.lock import hold
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
 
@@ -97,6 +98,7 @@ def align(
     elif out.exists():
         raise UserError(f"{out} exists and is not an aligned checkpoint: choose another --out")
     else:
+        hold(out)
         work = out.with_name(out.name + ".align")
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data.jsonl"

@@ -37,6 +37,15 @@ def safety_file(mix: str, log=print) -> Path:
     return path
 
 
+def check_mix(mix: str) -> str:
+    """`mix` when it is none, a built safety dataset's name, or a safety file whose records read;
+    else UserError (nothing is built)."""
+    mix = canonical_kind(mix)
+    if mix != "none" and mix not in KINDS:
+        load_safety(mix)
+    return mix
+
+
 def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:
     """(safety examples as {id, task, prompt, response}, provenance) for a `--safety-mix`; the
     task of a safety example is `safety/FORMAT`."""

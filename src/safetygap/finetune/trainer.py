@@ -23,6 +23,7 @@ from safetygap.finetune.data import to_trainer_record, training_set
 from safetygap.finetune.logs import step_callbacks
 from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
 from safetygap.jsonl import atomic_write, read_json, write_jsonl
+from safetygap.lock import hold
 from safetygap.models.load import quiet_libraries
 from safetygap.safetydata import canonical_kind
 
@@ -49,6 +50,7 @@ def finetune(
     if out.exists():
         return found_finished(out, identity, log)
     check_quantize(s)  # before the data and OUT.work/
+    hold(out)  # one writer: another process fine-tuning into OUT is refused here
 
     examples, data = training_set(s, log)
     if not examples:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.jsonl import atomic_write, read_json, sha256_file
+from safetygap.lock import hold
 from safetygap.mitigate import METHODS
 from safetygap.mitigate.lora import (
     WEIGHTS,
@@ -85,6 +86,7 @@ def mitigate(
                 "instruct model, its base model)"
             )
         settings["unaligned"] = unaligned
+    hold(out)
     if (out / RECORD).is_file():
         done = read_json(out / RECORD, "repair record")
         if done.get("settings") == settings:

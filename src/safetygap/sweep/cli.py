@@ -83,11 +83,9 @@ def demo_command(
 
 
 def list_stages(config: Path, out: Path) -> int:
-    from safetygap.sweep.config import load_config
-    from safetygap.sweep.plan import expand
-    from safetygap.sweep.run import RECORD
+    from safetygap.sweep.run import RECORD, prepare
 
-    stages = expand(load_config(config))
+    _, out, stages = prepare(config, out)
     for s in stages:
         done = (out / "stages" / s.folder_name / RECORD).is_file()
         print(f"{'cached ' if done else 'to run '} {s.kind:12} {s.name}")

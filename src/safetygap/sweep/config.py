@@ -10,6 +10,7 @@ from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from safetygap.errors import UserError
+from safetygap.errors import Problems, UserError
 from safetygap.models.registry import DEFAULT_CHAT_MODEL, parse_spec
 
 Name = Annotated[str, Field(min_length=1)]
@@ -30,12 +31,41 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def problems_of(e: ValidationError) -> list[str]:
+    """`where: what` for every problem of a validation error, one line each (a check that found
+    several problems at once gives them as lines of one message). A value that fits no member
+    of a union (`limit`: a number or a mapping) is one problem, the first member's."""
+    out, seen = [], set()
+    errors = e.errors()
+    for err in errors:
+        loc = [p for p in err["loc"] if not is_member_tag(p)]
+        if err["loc"] and str(err["loc"][-1]).startswith("literal[") and len(errors) > 1:
+            continue  # `none` or a section, not `none`: the section's own complaint says more
+        if tuple(loc) in seen and len(loc) < len(err["loc"]):
+            continue  # another member of the same union
+        seen.add(tuple(loc))
+        where = ".".join(str(p) for p in loc)
+        for line in str(err["msg"]).removeprefix("Value error, ").split("\n"):
+            message = " ".join(line.split())
+            out.append(f"{where}: {message}" if where else message)
+    return out
+
+
+def is_member_tag(part) -> bool:
+    """Whether a place in a validation error names a member of a union, not a field or key."""
+    if not isinstance(part, str):
+        return False
+    return (
+        part in SECTIONS or part in ("int", "str", "float", "bool") or any(c in part for c in "[-,")
+    )
+
+
+SECTIONS = {"AlignConfig", "BenchConfig", "SafetyMix", "Mitigation", "GuardConfig"}
+
+
 def first_error(e: ValidationError) -> str:
     """`where: what` of a validation error's first problem, on one line."""
-    err = e.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    message = " ".join(str(err["msg"]).removeprefix("Value error, ").split())
-    return f"{where}: {message}" if where else message
+    return problems_of(e)[0]
 
 
 def user_check(check, *args):
@@ -44,6 +74,50 @@ def user_check(check, *args):
         return check(*args)
     except UserError as e:
         raise ValueError(str(e)) from None
+
+
+def checked_by(check):
+    """A field type's validator: `check(value)` must pass (its UserError names the problem);
+    the value is kept as the user wrote it unless the check returns a new spelling (a str)."""
+
+    def validate(value):
+        out = user_check(check, value)
+        return out if isinstance(out, str) else value
+
+    return AfterValidator(validate)
+
+
+def known_task(task: str) -> str:
+    from safetygap.finetune.tasks import check_task
+
+    return check_task(task)
+
+
+def known_mix(mix: str) -> str:
+    from safetygap.finetune.mix import check_mix
+
+    return check_mix(mix)
+
+
+def known_format(name: str) -> None:
+    from safetygap.bench.build import parse_formats
+
+    parse_formats([name])
+
+
+def known_scorer(kind: str) -> None:
+    from safetygap.helpfulness.scorers import SCORERS
+
+    if kind not in SCORERS:
+        raise UserError(f"unknown scorer kind {kind!r}: choose from {', '.join(SCORERS)}")
+
+
+def known_model(spec: str) -> None:
+    if spec != "embedded":
+        parse_spec(spec)
+
+
+TaskName = Annotated[str, Field(min_length=1), checked_by(known_task)]
 
 
 class AlignConfig(Strict):
@@ -81,7 +155,9 @@ class BenchConfig(Strict):
     split: Literal["test", "train"] = Field("test", description="Which seed split to build from.")
     seeds: int | None = Field(60, ge=1, description="Harmful seeds (each in every format).")
     benign: int | None = Field(12, ge=0, description="Benign look-alike seeds (over-refusal).")
-    formats: list[str] | None = Field(None, description="Formats to wrap in (default: all five).")
+    formats: list[Annotated[str, checked_by(known_format)]] | None = Field(
+        None, min_length=1, description="Formats to wrap in (default: all five)."
+    )
 
     @field_validator("file")
     @classmethod
@@ -96,7 +172,7 @@ class BenchConfig(Strict):
 class SafetyMix(Strict):
     """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
 
-    mix: str = Field(
+    mix: Annotated[str, checked_by(known_mix)] = Field(
         description="all-formats (safety data in every format), plain (plain format only) or a "
         "JSONL file."
     )
@@ -105,18 +181,11 @@ class SafetyMix(Strict):
         None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
     )
 
-    @field_validator("mix")
-    @classmethod
-    def new_name(cls, value: str) -> str:
-        from safetygap.safetydata import canonical_kind
-
-        return canonical_kind(value)
-
 
 class FinetuneConfig(Strict):
     """The benign fine-tunes: every task x chat format x seed x safety mix."""
 
-    tasks: list[Name] = Field(
+    tasks: list[TaskName] = Field(
         min_length=1, description="Task names (`safetygap tasks list`) or JSONL files."
     )
     chat_formats: list[Literal["native", "alpaca"]] = Field(
@@ -140,6 +209,18 @@ class FinetuneConfig(Strict):
     safety_mixes: list[SafetyMix | Literal["none"]] = Field(
         ["none"], min_length=1, description="none and/or safety mixes; each is its own fine-tune."
     )
+
+    @field_validator("safety_mixes", mode="before")
+    @classmethod
+    def none_or_mix(cls, value):
+        for item in value if isinstance(value, list) else []:
+            if not isinstance(item, dict) and item != "none":
+                raise ValueError(
+                    f"{item!r} is not a safety mix: none, or {{mix: all-formats|plain|FILE, "
+                    "ratio: R}"
+                )
+        return value
+
     settings: dict = Field(
         {},
         description="Any other `safetygap finetune` setting (lr, epochs, lora_r, preset, "
@@ -209,6 +290,11 @@ class Mitigation(Strict):
             raise ValueError(f"{names}: not a setting of {self.method}")
         if self.method == "scale" and self.lam is None:
             raise ValueError("scale needs lambda")
+        if self.method != "ptst":  # the ranges `safetygap mitigate` takes
+            from safetygap.mitigate.run import METHODS
+
+            module = METHODS.get(self.method)
+            user_check(module.check, {**module.PARAMS, **self.params()})
         return self
 
     def params(self) -> dict:
@@ -222,7 +308,7 @@ class Mitigation(Strict):
 class EvalConfig(Strict):
     """How every model answers the bench and how answers are judged."""
 
-    system_prompts: list[str] = Field(
+    system_prompts: list[Name] = Field(
         ["off"], min_length=1, description="on, off or a text; each is its own eval (PTST: on)."
     )
     judge: str = Field("classifier", description="The judge spec (`safetygap eval --judge`).")
@@ -246,7 +332,7 @@ class HelpfulnessConfig(Strict):
         None, description="Held-out items per task: one number, or task -> number."
     )
     batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
-    kinds: dict[str, str] = Field(
+    kinds: dict[Name, Annotated[str, checked_by(known_scorer)]] = Field(
         {}, description="Task -> scorer kind, for tasks given as JSONL files."
     )
 
@@ -267,16 +353,23 @@ class GuardConfig(Strict):
 
         return canonical_guard_spec(value)
 
+    @model_validator(mode="after")
+    def works(self) -> "GuardConfig":
+        from safetygap.guard import check_guard_spec
+
+        user_check(check_guard_spec, self.guard, self.mode)
+        return self
+
 
 class SweepConfig(Strict):
     """A whole study: what to align, fine-tune, repair and measure."""
 
-    model: str = Field(
+    model: Annotated[str, checked_by(known_model)] = Field(
         "embedded",
         description="The base chat model: embedded (SmolLM2-135M-Instruct), a hub id, a local "
         "folder. Fine-tuning needs local weights.",
     )
-    unaligned: str | None = Field(
+    unaligned: Annotated[str, checked_by(parse_spec)] | None = Field(
         None,
         description="The model before safety tuning (for safelora and resta on a hub model; "
         "with `align` it is the model itself).",
@@ -295,48 +388,9 @@ class SweepConfig(Strict):
 
     @model_validator(mode="after")
     def combinations(self) -> "SweepConfig":
-        if self.mitigations and self.finetune is None:
-            raise ValueError("mitigations: need a finetune section (they repair its adapters)")
-        if self.mitigations and self.finetune and "none" not in self.finetune.safety_mixes:
-            raise ValueError(
-                "mitigations: repair the plain fine-tunes, so finetune.safety_mixes needs none"
-            )
-        if self.helpfulness is not None and self.finetune is None:
-            raise ValueError("helpfulness: needs a finetune section (it measures its tasks)")
-        spec = user_check(parse_spec, self.base_spec())
-        if spec.is_remote and (self.align or self.finetune):
-            raise ValueError("model: an endpoint cannot be aligned or fine-tuned")
-        needs_unaligned = [m.method for m in self.mitigations if m.method in ("safelora", "resta")]
-        if needs_unaligned and not self.align and not self.unaligned:
-            raise ValueError(
-                f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
-                "tuning) or an `align` section"
-            )
-        named = (
-            {Path(t).stem if t.endswith(".jsonl") else t for t in self.finetune.tasks}
-            if self.finetune
-            else set()
-        )
-        for where, entries in (
-            ("finetune.safety_mixes", self.finetune.safety_mixes if self.finetune else []),
-            ("mitigations", self.mitigations),
-        ):
-            for entry in entries:
-                stray = sorted(set(getattr(entry, "tasks", None) or []) - named)
-                if stray:
-                    raise ValueError(f"{where}: tasks {', '.join(stray)} are not in finetune.tasks")
-        if any(m.method == "ptst" for m in self.mitigations) and "on" in self.eval.system_prompts:
-            raise ValueError(
-                "mitigations: ptst is the plain fine-tune tested with the system prompt on, "
-                "which eval.system_prompts already does"
-            )
-        for kind in self.resources:
-            if kind not in STAGE_KINDS:
-                raise ValueError(f"resources: unknown stage kind {kind!r}")
-        for kind, ask in self.resources.items():
-            for key in ask:
-                if key not in ("cpus", "gpus"):
-                    raise ValueError(f"resources.{kind}: unknown resource {key!r}")
+        found = combination_problems(self)
+        if found:
+            raise ValueError("\n".join(found))
         return self
 
     def base_spec(self) -> str:
@@ -344,6 +398,87 @@ class SweepConfig(Strict):
 
 
 STAGE_KINDS = ("bench", "align", "finetune", "mitigate", "eval", "helpfulness", "guard")
+
+
+def twice(cfg: SweepConfig) -> list[tuple[str, list[str]]]:
+    """(list, the names in it more than once) for the lists whose entries name stages."""
+    from safetygap.sweep.plan import mix_label, task_label
+
+    ft = cfg.finetune
+    lists = {
+        "finetune.tasks": [task_label(t) for t in ft.tasks] if ft else [],
+        "finetune.chat_formats": ft.chat_formats if ft else [],
+        "finetune.safety_mixes": [mix_label(m) for m in ft.safety_mixes] if ft else [],
+        "mitigations": [m.label() for m in cfg.mitigations],
+        "eval.system_prompts": cfg.eval.system_prompts,
+        "guards": [f"{g.guard} ({g.mode})" for g in cfg.guards],
+    }
+    out = []
+    for where, names in lists.items():
+        repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+        if repeated:
+            out.append((where, repeated))
+    return out
+
+
+def combination_problems(cfg: SweepConfig) -> list[str]:
+    """Every combination of sections and values that cannot work, one line each."""
+    found = []
+    ft = cfg.finetune
+    if cfg.mitigations and ft is None:
+        found.append("mitigations: need a finetune section (they repair its adapters)")
+    if cfg.mitigations and ft and "none" not in ft.safety_mixes:
+        found.append(
+            "mitigations: repair the plain fine-tunes, so finetune.safety_mixes needs none"
+        )
+    if cfg.helpfulness is not None and ft is None:
+        found.append("helpfulness: needs a finetune section (it measures its tasks)")
+    if parse_spec(cfg.base_spec()).is_remote and (cfg.align or ft):
+        found.append("model: an endpoint cannot be aligned or fine-tuned")
+    needs_unaligned = [m.method for m in cfg.mitigations if m.method in ("safelora", "resta")]
+    if needs_unaligned and not cfg.align and not cfg.unaligned:
+        found.append(
+            f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "
+            "tuning) or an `align` section"
+        )
+    files = [t for t in ft.tasks if t.endswith(".jsonl")] if ft else []
+    named = {Path(t).stem if t in files else t for t in ft.tasks} if ft else set()
+    for where, entries in (
+        ("finetune.safety_mixes", ft.safety_mixes if ft else []),
+        ("mitigations", cfg.mitigations),
+    ):
+        for entry in entries:
+            stray = sorted(set(getattr(entry, "tasks", None) or []) - named)
+            if stray:
+                found.append(f"{where}: tasks {', '.join(stray)} are not in finetune.tasks")
+    if any(m.method == "ptst" for m in cfg.mitigations) and "on" in cfg.eval.system_prompts:
+        found.append(
+            "mitigations: ptst is the plain fine-tune tested with the system prompt on, "
+            "which eval.system_prompts already does"
+        )
+    for where, names in twice(cfg):
+        found.append(f"{where}: {', '.join(names)} more than once (each would be the same stage)")
+    h = cfg.helpfulness
+    if h is not None and ft is not None:
+        for task in sorted(set(h.kinds) - named - set(files)):
+            found.append(f"helpfulness.kinds: {task} is not in finetune.tasks")
+        limits = h.limit if isinstance(h.limit, dict) else {}
+        for task in sorted(set(limits) - named):
+            found.append(f"helpfulness.limit: {task} is not in finetune.tasks")
+        for task in files:
+            if task not in h.kinds and Path(task).stem not in h.kinds:
+                found.append(
+                    f"helpfulness.kinds: the task file {task} needs a scorer kind "
+                    "(helpfulness.kinds: {FILE: KIND})"
+                )
+    for kind, ask in cfg.resources.items():
+        if kind not in STAGE_KINDS:
+            found.append(f"resources: unknown stage kind {kind!r}")
+            continue
+        for key in ask:
+            if key not in ("cpus", "gpus"):
+                found.append(f"resources.{kind}: unknown resource {key!r}")
+    return found
 
 
 def describe(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[tuple[str, str]]:
@@ -402,6 +537,4 @@ def load_config(path: str | Path) -> SweepConfig:
     except RecursionError:
         raise UserError(f"{path}: a field is nested too deeply") from None
     except ValidationError as e:
-        more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        where = "" if e.errors()[0]["loc"] else "config: "
-        raise UserError(f"{path}: {where}{first_error(e)}{more}") from None
+        raise Problems(problems_of(e), str(path)) from None

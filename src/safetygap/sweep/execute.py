@@ -10,6 +10,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError, disk_error
 from safetygap.jsonl import atomic_write, sha256_file
+from safetygap.lock import holding
 from safetygap.sweep.plan import Stage
 
 RECORD = "stage.json"
@@ -58,18 +59,19 @@ def run_stage(stage: Stage, root: Path, folders: dict[str, str], log=print, prog
     inputs = {role: root / "stages" / folders[dep] for role, dep in stage_deps(stage)}
     t0 = time.perf_counter()
     try:
-        RUN[stage.kind](stage.params, inputs, folder, log=log, progress=progress)
-        record = {
-            "key": stage.key,
-            "kind": stage.kind,
-            "name": stage.name,
-            "params": stage.params,
-            "deps": stage.deps,
-            "seconds": round(time.perf_counter() - t0, 1),
-            "files": stage_files(folder),
-        }
-        with atomic_write(folder / RECORD) as f:
-            json.dump(record, f, indent=1)
+        with holding(folder):  # another process writing this stage: it fails here, untouched
+            RUN[stage.kind](stage.params, inputs, folder, log=log, progress=progress)
+            record = {
+                "key": stage.key,
+                "kind": stage.kind,
+                "name": stage.name,
+                "params": stage.params,
+                "deps": stage.deps,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "files": stage_files(folder),
+            }
+            with atomic_write(folder / RECORD) as f:
+                json.dump(record, f, indent=1)
     except (KeyboardInterrupt, SystemExit):
         raise
     except OSError as e:

@@ -198,6 +198,45 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
     return stages
 
 
+MAX_STAGES = 10_000
+
+
+def count_stages(cfg: SweepConfig) -> int:
+    """How many stages `expand(cfg)` makes, counted without making them (a grid of millions is
+    refused in a moment, not planned)."""
+    ft, sp = cfg.finetune, len(cfg.eval.system_prompts)
+    plain = mixed = repairs = ptst = 0
+    for task in ft.tasks if ft else []:
+        label = task_label(task)
+        runs = len(ft.chat_formats) * len(ft.seeds)
+        n_plain = runs * ("none" in ft.safety_mixes)
+        plain += n_plain
+        mixed += runs * sum(
+            m != "none" and (not m.tasks or label in m.tasks) for m in ft.safety_mixes
+        )
+        mine = [m for m in cfg.mitigations if not m.tasks or label in m.tasks]
+        repairs += n_plain * sum(m.method != "ptst" for m in mine)
+        ptst += n_plain * sum(m.method == "ptst" for m in mine)
+    models = 1 + plain + mixed + repairs  # each tested with every system prompt
+    per_base = bool(cfg.align) + plain + mixed + repairs + models * sp + ptst
+    if cfg.helpfulness:
+        tasks = len({task_label(t) for t in ft.tasks})
+        per_base += sp * tasks + (models - 1) * sp + ptst
+    per_base += len(cfg.guards) * (1 + plain) * sp
+    return 1 + len(cfg.align.seed_list() if cfg.align else [None]) * per_base
+
+
+def check_size(cfg: SweepConfig) -> int:
+    """The number of stages; UserError when the grid is past MAX_STAGES."""
+    n = count_stages(cfg)
+    if n > MAX_STAGES:
+        raise UserError(
+            f"the config expands to {n:,} stages, more than {MAX_STAGES:,}: cut its lists "
+            "(tasks, seeds, safety mixes, mitigations, system prompts, guards) or split it"
+        )
+    return n
+
+
 def address(stages: list[Stage]) -> list[Stage]:
     """Fill each stage's key from its settings and the keys of its deps (deps come first)."""
     keys: dict[str, str] = {}

@@ -12,11 +12,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError, check_writable
 from safetygap.jsonl import atomic_write
+from safetygap.lock import hold
 from safetygap.sweep.config import SweepConfig, load_config
 from safetygap.sweep.execute import RECORD, clock, progress_line, run_stage, stage_deps
-from safetygap.sweep.plan import Stage, expand
+from safetygap.sweep.plan import Stage, check_size, expand
 
 INDEX = "sweep.json"
 
@@ -64,11 +65,31 @@ class Index:
 
 
 def check_out(out: Path) -> None:
+    """UserError unless `out` is a sweep folder, an empty one, or a new one that can be made."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file: give a folder")
     index = out / INDEX
     if out.is_dir() and any(out.iterdir()) and not index.is_file():
         raise UserError(f"--out {out} holds other files, not a sweep: choose another folder")
+    check_writable(out)
+
+
+def prepare(config, out, executor: str = "local", address: str | None = None):
+    """(config, out folder, stages) once every input is checked: the config, the grid's size,
+    the out folder and the executor, all problems at once (Problems), before anything is
+    written or any model loaded."""
+    checks = Checks()
+    cfg = checks(load_config, config)
+    out = Path(out).resolve()
+    checks(check_out, out)
+    if executor not in ("local", "ray"):
+        checks.add(f"unknown --executor {executor!r}: choose local or ray")
+    if address and executor != "ray":
+        checks.add("--address is for --executor ray")
+    if cfg is not None:
+        checks(check_size, cfg)
+    checks.done()
+    return cfg, out, expand(cfg)
 
 
 def sweep(
@@ -81,18 +102,12 @@ def sweep(
 ) -> dict:
     """Run (or resume) the sweep of `config` into `out`; return the index. Exit status is the
     caller's: any failed stage is in the index with its error."""
-    cfg = load_config(config)
-    out = Path(out).resolve()
-    check_out(out)
-    stages = expand(cfg)
-    if executor not in ("local", "ray"):
-        raise UserError(f"unknown --executor {executor!r}: choose local or ray")
-    if address and executor != "ray":
-        raise UserError("--address is for --executor ray")
+    cfg, out, stages = prepare(config, out, executor, address)
     if executor == "ray":
         from safetygap.sweep.ray_executor import connect
 
         connect(address)  # before anything is written: an address that does not answer
+    hold(out)  # one sweep per folder: a second one is refused here
     (out / "stages").mkdir(parents=True, exist_ok=True)
     for stale in out.glob(f".{INDEX}.tmp*"):  # an index write a killed run left half done
         stale.unlink(missing_ok=True)

@@ -52,12 +52,14 @@ def is_file_task(task: str) -> bool:
     return task.endswith(".jsonl") or Path(task).is_file()
 
 
+def unknown_task(name: str) -> UserError:
+    return UserError(f"unknown task {name!r}: choose from {', '.join(TASKS)} or give a JSONL file")
+
+
 def load_task(name: str, refresh: bool = False) -> list[dict]:
     """All examples of a registered source, parsed once and then read from the cache."""
     if name not in TASKS:
-        raise UserError(
-            f"unknown task {name!r}: choose from {', '.join(TASKS)} or give a JSONL file"
-        )
+        raise unknown_task(name)
     path = cache_path(name)
     if path.is_file() and not refresh:
         return read_jsonl(path, FIELDS)
@@ -87,6 +89,16 @@ def load_file(path: str, prompt_field: str = "prompt", response_field: str = "re
             {"id": rid, "task": rec.get("task", "user"), "prompt": prompt, "response": response}
         )
     return out
+
+
+def check_task(task: str, prompt_field: str = "prompt", response_field: str = "response") -> str:
+    """`task` when it names a registered task or a task file whose records read; else UserError
+    (a file is read whole now, so that a bad record is heard of before any work)."""
+    if is_file_task(task):
+        load_file(task, prompt_field, response_field)
+    elif task not in TASKS:
+        raise unknown_task(task)
+    return task
 
 
 def load_examples(
