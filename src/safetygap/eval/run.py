@@ -3,16 +3,32 @@
 import json
 from pathlib import Path
 
+from safetygap import inputs
 from safetygap.bench.items import read_bench
+from safetygap.errors import Checks
 from safetygap.eval.metrics import score
 from safetygap.generate.base import Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
-from safetygap.judge import check_judge_spec, judge_fingerprint
+from safetygap.judge import check_judge, judge_fingerprint
 from safetygap.judge.run import JUDGMENT, judge_file
-from safetygap.models.load import check_adapter
-from safetygap.models.registry import parse_spec
 from safetygap.resume import claim_run
+
+
+def validate(
+    model, bench, judge, out, adapter, max_new_tokens, temperature, batch_size, concurrency, limit
+) -> list[dict]:
+    """Every mistake in an eval's input at once (UserError), before anything is written or a
+    model loads; else the bench items to evaluate."""
+    checks = Checks()
+    checks(inputs.at_least, "--limit", limit, 1)
+    items = checks(read_bench, bench, limit)
+    checks(inputs.out_folder, out, "--out")
+    checks(check_judge, judge)
+    checks(inputs.model_and_adapter, model, adapter)
+    checks(inputs.generation, max_new_tokens, temperature, batch_size, concurrency)
+    checks.done()
+    return items
 
 
 def evaluate(
@@ -31,7 +47,18 @@ def evaluate(
 ) -> dict:
     """Run the whole evaluation into `out`; return the metrics. Re-running resumes."""
     out = Path(out)
-    items = read_bench(bench, limit)
+    items = validate(
+        model,
+        bench,
+        judge,
+        out,
+        adapter,
+        max_new_tokens,
+        temperature,
+        batch_size,
+        concurrency,
+        limit,
+    )
     settings = {
         "model": model,
         "adapter": adapter,
@@ -45,10 +72,6 @@ def evaluate(
         "judge": judge,
         "judge_sha256": judge_fingerprint(judge),
     }
-    check_judge_spec(judge)
-    parse_spec(model)
-    if adapter:
-        check_adapter(adapter)
     # the same responses judged by another judge (or head): judge them again
     if claim_run(
         out, settings, ignore={"bench"}, redo={"judge", "judge_sha256"}, inputs={"bench.jsonl"}
