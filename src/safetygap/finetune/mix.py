@@ -31,10 +31,15 @@ def safety_file(mix: str, log=print) -> Path:
             result = build_safety_data(mix, SeedOptions())
             write_with_manifest(path, result.records, result.manifest)
         return path
-    path = Path(mix)
-    if not path.is_file():
+    check_mix(mix)
+    return Path(mix)
+
+
+def check_mix(mix: str) -> None:
+    """A `--safety-mix` that is none, a dataset kind or a file that exists."""
+    mix = canonical_kind(mix)
+    if mix != "none" and mix not in KINDS and not Path(mix).is_file():
         raise UserError(f"--safety-mix {mix!r}: not none, {', '.join(KINDS)} or a JSONL file")
-    return path
 
 
 def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:

@@ -52,12 +52,25 @@ def is_file_task(task: str) -> bool:
     return task.endswith(".jsonl") or Path(task).is_file()
 
 
+def check_task(task: str, split: str = "train") -> None:
+    """A registered task, or a task file that exists; a known split."""
+    from safetygap.errors import Checks
+    from safetygap.inputs import in_file
+
+    checks = Checks()
+    if is_file_task(task):
+        checks(in_file, task, "task file")
+    elif task not in TASKS:
+        checks.add(f"unknown task {task!r}: choose from {', '.join(TASKS)} or give a JSONL file")
+    if split not in SPLITS:
+        checks.add(f"unknown split {split!r}: choose train or eval")
+    checks.done()
+
+
 def load_task(name: str, refresh: bool = False) -> list[dict]:
     """All examples of a registered source, parsed once and then read from the cache."""
     if name not in TASKS:
-        raise UserError(
-            f"unknown task {name!r}: choose from {', '.join(TASKS)} or give a JSONL file"
-        )
+        check_task(name)
     path = cache_path(name)
     if path.is_file() and not refresh:
         return read_jsonl(path, FIELDS)
@@ -96,8 +109,7 @@ def load_examples(
     response_field: str = "response",
 ) -> list[dict]:
     """The examples of one split of a task: a registry name or a JSONL file path."""
-    if split not in SPLITS:
-        raise UserError(f"unknown split {split!r}: choose train or eval")
+    check_task(task, split)
     if is_file_task(task):
         examples = load_file(task, prompt_field, response_field)
     else:
