@@ -90,17 +90,3 @@ class Checks:
         else:
             problems, where = [f"{w}: {p}" if w else p for w, p in self.found], self.where
         raise Problems(list(dict.fromkeys(problems)), where)
-
-
-def check_writable(out) -> None:
-    """UserError unless `out` (a file or folder, made or not) can be written: the nearest folder
-    that exists on its path must allow it. Nothing is made to find out."""
-    import os
-    from pathlib import Path
-
-    path = Path(out).resolve()
-    existing = next(p for p in [path, *path.parents] if p.exists())
-    if not existing.is_dir():
-        raise UserError(f"{out}: cannot be made, {existing} is a file")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError(f"{out}: cannot write there ({existing} is not writable)")

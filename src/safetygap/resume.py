@@ -127,31 +127,40 @@ def produce_missing(out: Path, ids, produce, label, progress, types) -> tuple[in
 
 
 def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=(), upgrade=None) -> list[str]:
-    """Make `out` a run folder of these settings, writing `out/settings.json`.
+    """Make `out` a run folder of these settings, writing `out/settings.json`, and hold it for
+    this process (`lock.hold`): see `check_claim` for when it may, and what is returned."""
+    hold(out)
+    changed = check_claim(out, settings, ignore, redo, inputs, upgrade)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out / "settings.json") as f:
+        json.dump(settings, f, indent=1)
+    return changed
+
+
+def check_claim(
+    out: Path, settings: dict, ignore=(), redo=(), inputs=(), upgrade=None
+) -> list[str]:
+    """Whether `out` may become a run folder of these settings; nothing is written.
 
     A folder already holding a run may continue it only when its settings agree, keys in
     `ignore` aside; keys in `redo` may differ too, and those that do are returned so the caller
-    can redo what depends on them. Any other difference is a UserError, with nothing written.
-    A folder holding settings but no work yet (only the copies of its inputs named in
-    `inputs`: a run that failed before its first answer, say on an adapter that does not fit
-    the model) is taken over with the new settings. `upgrade`, if given, rewrites the settings
-    found in place into today's spelling (old names of the same things) before they are compared.
+    can redo what depends on them. Any other difference is a UserError. A folder holding
+    settings but no work yet (only the copies of its inputs named in `inputs`: a run that failed
+    before its first answer, say on an adapter that does not fit the model) is taken over with
+    the new settings. `upgrade`, if given, rewrites the settings found in place into today's
+    spelling (old names of the same things) before they are compared.
     """
-    hold(out)
+    out = Path(out)
     path = out / "settings.json"
-    changed = []
     started = out.is_dir() and any(p.name not in {"settings.json", *inputs} for p in out.iterdir())
-    if path.exists() and started:
-        old = read_json(path, "run settings file")
-        if upgrade is not None:
-            upgrade(old)
-        changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
-        if not set(changed) <= set(redo):
-            raise UserError(
-                f"{out} holds a run with other settings ({', '.join(changed)}); "
-                "choose another --out"
-            )
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as f:
-        json.dump(settings, f, indent=1)
+    if not (path.exists() and started):
+        return []
+    old = read_json(path, "run settings file")
+    if upgrade is not None:
+        upgrade(old)
+    changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
+    if not set(changed) <= set(redo):
+        raise UserError(
+            f"{out} holds a run with other settings ({', '.join(changed)}); choose another --out"
+        )
     return changed

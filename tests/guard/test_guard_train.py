@@ -6,7 +6,7 @@ import json
 from safetygap.guard import load_guard
 from safetygap.guard.ordinary import split
 from safetygap.guard.train import GRID, select, training_items
-from tests.helpers import run_cli
+from tests.helpers import run_cli, write_bench
 
 
 def test_select_plain_or_every_format():
@@ -51,11 +51,12 @@ def test_guard_train_with_a_fixed_penalty_skips_the_search(tmp_path, capsys):
 
 def test_bad_guard_train_input_is_one_line_exit_2(tmp_path, capsys):
     out = tmp_path / "h"
+    bench = write_bench(tmp_path / "b.jsonl")  # only --out is missing
     cases = [
         (["guard", "train", "--formats", "sideways", "--out", out], "unknown --formats"),
         (["guard", "train", "--out", out], "Missing option '--formats'"),
         (["guard", "--guard", "keyword", "train", "--formats", "plain", "--out", out], "--guard"),
-        (["guard", "--guard", "keyword", "--bench", tmp_path / "b.jsonl"], "'--out'"),
+        (["guard", "--guard", "keyword", "--bench", bench], "'--out'"),
     ]
     for args, message in cases:
         code, _, err = run_cli(args, capsys)

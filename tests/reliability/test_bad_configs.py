@@ -149,7 +149,7 @@ def test_config_and_out_mistakes_come_together(tmp_path, capsys, tally):
     cfg = changed(GOOD, "eval.judge", "nosuchjudge")
     code, err, seconds, written = dry_run(tmp_path, capsys, cfg, out)
     assert code == 2 and "2 problems" in err and "eval.judge" in err, err
-    assert f"--out {out} is a file" in err and out.read_text() == "mine"
+    assert f"--out {out} is a file, not a folder" in err and out.read_text() == "mine"
     assert seconds < SECONDS and not written
     tally("bad sweep config: --out is a file", seconds=seconds, written=len(written))
 

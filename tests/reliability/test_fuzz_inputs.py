@@ -5,13 +5,13 @@ are not UTF-8, a truncated file, a line that is JSON but not an object, a field 
 the wrong kind, NaN, numbers too long or too large, nesting too deep, an empty file, a wrong CSV
 header, YAML that is not a mapping or holds the wrong types, a broken adapter folder, damaged
 files of a run to resume) and feeds each to its reader and to the commands that read it. Each
-must end in exit 2 with one line on stderr naming the file, or be accepted where it happens to
-be valid; never a traceback, and the command's output stays as it was (absent, or
-byte-identical). A damaged run folder must instead resume to exactly what an undisturbed run
-writes.
+must end in exit 2 with an error naming the file (one line; or, with other mistakes, one line
+per problem), or be accepted where it happens to be valid; never a traceback, and the
+command's output stays as it was (absent, or byte-identical). A damaged run folder must
+instead resume to exactly what an undisturbed run writes.
 
-No model is loaded: the commands are given a model that does not exist, which they notice only
-after checking their files (so a valid file ends in an error naming the model); where a command
+No model is loaded: the commands are given a model that does not exist, which they name beside
+the file's problem (so a valid file ends in an error naming the model only); where a command
 would train or embed a valid file, its reader is asked first and only rejected files reach it.
 """
 
@@ -224,24 +224,24 @@ class Fuzz:
         return None
 
     def cli(self, args, watched=(), name: str | None = None, ok: bool = True):
-        """Run the CLI: exit 2 with a `safetygap: error:` line (naming `name` where given; several
-        problems follow it, indented) and every `watched` path as it was, or exit 0 where `ok`.
-        The exit code (None: traceback)."""
+        """Run the CLI: exit 2 with one `safetygap: error:` line, or its heading `N problems`
+        and one indented line per problem (naming `name` where given; the missing model may be
+        named too), and every `watched` path as it was; or exit 0 where `ok`. The exit code
+        (None: traceback)."""
         before = [snapshot(p) for p in watched]
         try:
             code, _, err = run_cli(args, self.capsys)
         except Exception as e:  # anything but SystemExit out of main() is a traceback
             self.bad("tracebacks", f"{' '.join(map(str, args[:2]))}: {type(e).__name__}: {e}")
             return None
-        lines = err.strip().splitlines()
+        lines = err.rstrip("\n").splitlines()
         if code == 2:
             self.rejected += 1
-            # one line, or "N problems" and a line per problem
-            one = lines[0].startswith("safetygap: error: ") and (
-                len(lines) == 1
-                or (lines[0].endswith(" problems") and all(x.startswith("  ") for x in lines[1:]))
-            )
-            if not one or (name and name not in lines[0]):
+            head = lines[0] if lines else ""
+            listed = head.endswith(f"{len(lines) - 1} problems") and len(lines) > 2
+            shaped = len(lines) == 1 or (listed and all(x.startswith("  ") for x in lines[1:]))
+            one = head.startswith("safetygap: error: ") and shaped
+            if not one or (name and name not in err):
                 self.bad("wrong", f"{args[0]}: exit 2 with {err!r:.300}")
             if [snapshot(p) for p in watched] != before:
                 self.bad("lost", f"{args[0]}: an output changed although the input was rejected")

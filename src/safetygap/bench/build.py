@@ -22,7 +22,7 @@ from safetygap.bench.pool import (
     prepare,
 )
 from safetygap.bench.seeds import DEFAULT_SOURCES, SOURCES, Seed
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError
 from safetygap.jsonl import atomic_write, dumps, sha256_file
 
 
@@ -56,6 +56,18 @@ class SeedOptions:
             return benign_sources()
         return list(DEFAULT_SOURCES)
 
+    def check(self) -> None:
+        """UserError naming every option no seed loading can use (before any seed is read)."""
+        from safetygap import inputs
+
+        checks = Checks()
+        if not 0.0 < self.test_fraction < 1.0:
+            checks.add(f"--test-fraction must be between 0 and 1, got {self.test_fraction}")
+        checks(self.source_names)
+        if self.seed_file is not None:
+            checks(inputs.in_file, self.seed_file, "seed file")
+        checks.done()
+
     def describe(self) -> dict:
         return {
             "sources": self.source_names(),
@@ -70,8 +82,7 @@ class SeedOptions:
 
 def load_seeds(opts: SeedOptions) -> list[Seed]:
     """All seeds named by `opts`: user seeds first (so they lead their near-duplicate groups)."""
-    if not 0.0 < opts.test_fraction < 1.0:
-        raise UserError(f"--test-fraction must be between 0 and 1, got {opts.test_fraction}")
+    opts.check()
     names = opts.source_names()
     loaded: list[Seed] = []
     if opts.seed_file is not None:
@@ -172,6 +183,22 @@ def composition(records: list[dict]) -> dict:
     }
 
 
+def check_bench(opts: SeedOptions | None, split, n_seeds, n_benign, formats) -> None:
+    """UserError naming every option of `bench build` no bench can be built with (`opts` None:
+    seed options not checked), before any seed is read or embedded."""
+    from safetygap import inputs
+
+    checks = Checks()
+    if split not in SPLITS:
+        checks.add(f"unknown split {split!r}: choose test or train")
+    checks(inputs.at_least, "--seeds", n_seeds, 1)
+    checks(inputs.at_least, "--benign", n_benign, 0)
+    checks(parse_formats, formats)
+    if opts is not None:
+        checks(opts.check)
+    checks.done()
+
+
 def build_bench(
     opts: SeedOptions,
     split: str = "test",
@@ -185,12 +212,7 @@ def build_bench(
 
     `n_benign` None: every benign seed of the split when `n_seeds` is None too, else
     `default_benign(n_seeds)`, so a small bench stays small."""
-    if split not in SPLITS:
-        raise UserError(f"unknown split {split!r}: choose test or train")
-    if n_seeds is not None and n_seeds < 1:
-        raise UserError(f"--seeds must be >= 1, got {n_seeds}")
-    if n_benign is not None and n_benign < 0:
-        raise UserError(f"--benign must be >= 0, got {n_benign}")
+    check_bench(opts if pool is None else None, split, n_seeds, n_benign, formats)
     format_names = parse_formats(formats)
     if n_benign is None and n_seeds is not None:
         n_benign = default_benign(n_seeds)

@@ -96,7 +96,7 @@ BUILD_HELP = (
 
 @app.command("build", help=BUILD_HELP)
 def build(
-    out: Path = typer.Option(..., "--out", help="The bench JSONL file to write.", dir_okay=False),
+    out: Path = typer.Option(..., "--out", help="The bench JSONL file to write."),
     split: str = typer.Option("test", "--split", help="Which seed split to wrap: test or train."),
     seeds: int | None = typer.Option(
         None,
@@ -122,7 +122,9 @@ def build(
     hub_config: str | None = HubConfigOpt,
     test_fraction: float = TestFractionOpt,
 ) -> None:
-    from safetygap.bench.build import build_bench, write_with_manifest
+    from safetygap import inputs
+    from safetygap.bench.build import build_bench, check_bench, write_with_manifest
+    from safetygap.errors import Checks
 
     opts = seed_options(
         sources,
@@ -136,6 +138,10 @@ def build(
         test_fraction,
     )
     formats = [*(formats or []), *(tasks or [])] or None
+    checks = Checks()
+    checks(inputs.out_file, out)
+    checks(check_bench, opts, split, seeds, benign, formats)
+    checks.done()
     result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest

@@ -8,14 +8,13 @@ is INCONCLUSIVE, with the items or seeds that would decide it."""
 
 from pathlib import Path
 
+from safetygap import inputs
 from safetygap.bench.items import read_bench
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError
 from safetygap.eval.compare import flips
 from safetygap.generate.base import system_prompt_from
 from safetygap.jsonl import read_json, sha256_file
-from safetygap.judge import check_judge_spec, judge_fingerprint
-from safetygap.models.load import check_adapter
-from safetygap.models.registry import parse_spec
+from safetygap.judge import check_judge, judge_fingerprint
 
 RUN_FILES = ("settings.json", "bench.jsonl", "responses.jsonl", "judgments.jsonl", "metrics.json")
 
@@ -211,7 +210,6 @@ def check(
     `judge`, `system_prompt` (as `--system-prompt` spells it: off, on or a text) and
     `max_new_tokens` left None are those of the runs reused, else the defaults of `eval`.
     `finetune_run` may list several eval runs: the fine-tune trained with several seeds."""
-    ceilings = parse_max_asr(max_asr)
     finetune_runs = (
         [Path(f) for f in finetune_run]
         if isinstance(finetune_run, list | tuple)
@@ -220,61 +218,67 @@ def check(
         else []
     )
     finetune_run = finetune_runs[0] if finetune_runs else None
+    checks = Checks()
+    ceilings = checks(parse_max_asr, max_asr)
     if not max_rise >= 0:  # NaN too
-        raise UserError(f"--max-rise must be >= 0 points, got {max_rise:g}")
-    if not 0 < alpha < 1:
-        raise UserError(f"--alpha must be strictly between 0 and 1, got {alpha:g}")
+        checks.add(f"--max-rise must be >= 0 points, got {max_rise:g}")
+    checks(inputs.significance, alpha)
+    checks(inputs.generation, max_new_tokens, None, batch_size)
     if adapter and finetune_run:
-        raise UserError("give the fine-tune as --adapter DIR or as --run RUN, not both")
+        checks.add("give the fine-tune as --adapter DIR or as --run RUN, not both")
     if not adapter and not finetune_run:
-        raise UserError("--adapter is required (the fine-tune to check), or --run RUN")
-    if adapter:
-        check_adapter(adapter)
+        checks.add("--adapter is required (the fine-tune to check), or --run RUN")
     flags = {}
     if judge is not None:
-        check_judge_spec(judge)
+        checks(check_judge, judge)
         flags["judge"] = judge
     if system_prompt is not None:
         flags["system_prompt"] = system_prompt_from(system_prompt)
     if max_new_tokens is not None:
         flags["max_new_tokens"] = max_new_tokens
+    if bench is not None:
+        checks(inputs.in_file, bench)
 
     given = {}  # "base"/"finetune" -> (folder, settings) of the runs given
     for side, folder in (("base", against), ("finetune", finetune_run)):
-        if folder is not None:
-            folder = Path(folder)
-            settings = read_run(folder)
-            if bench is not None:
-                if not Path(bench).is_file():
-                    raise UserError(f"{bench}: no such file")
+        settings = checks(read_run, folder) if folder is not None else None
+        if settings is not None:
+            if bench is not None and Path(bench).is_file():
                 if sha256_file(bench) != settings.get("bench_sha256"):
-                    raise UserError(f"the bench of {folder} does not match --bench")
-            given[side] = folder, settings
+                    checks.add(f"the bench of {folder} does not match --bench")
+            given[side] = Path(folder), settings
     extra = []  # the other seeds' runs of the fine-tune, checked like the first
     for folder in finetune_runs[1:]:
-        settings = read_run(folder)
+        settings = checks(read_run, folder)
+        if settings is None or "finetune" not in given:
+            continue
         if sha256_file(folder / "bench.jsonl") != sha256_file(finetune_run / "bench.jsonl"):
-            raise UserError(f"the bench of {folder} does not match the bench of {finetune_run}")
+            checks.add(f"the bench of {folder} does not match the bench of {finetune_run}")
         extra.append((folder, settings))
-    chosen = generation_settings(flags, list(given.values()) + extra)
+    chosen = checks(generation_settings, flags, list(given.values()) + extra) or DEFAULTS
     judge, system_prompt = chosen["judge"], chosen["system_prompt"]
     max_new_tokens = chosen["max_new_tokens"]
-    check_judge_spec(judge)
+    if "judge" not in flags:
+        checks(check_judge, judge)
     if len(given) == 2:
         (fa, sa), (fb, sb) = given["base"], given["finetune"]
-        if _bench_key(fa) != _bench_key(fb):
-            raise UserError(f"the bench of {fb} does not match the bench of {fa}")
+        keys = checks(_bench_key, fa), checks(_bench_key, fb)
+        if None not in keys and keys[0] != keys[1]:
+            checks.add(f"the bench of {fb} does not match the bench of {fa}")
         if sa.get("temperature") != sb.get("temperature"):
-            raise UserError(
+            checks.add(
                 f"{fa} and {fb} were sampled at other temperatures "
                 f"({sa.get('temperature')}, {sb.get('temperature')})"
             )
-    if not given:
+    if against is None and not finetune_runs:
         if bench is None:
-            raise UserError("--bench is required unless --against (or --run) reuses a run")
-        read_bench(bench)  # a missing or malformed bench: exit 2 before anything is written
+            checks.add("--bench is required unless --against (or --run) reuses a run")
+        else:
+            checks(read_bench, bench)  # a malformed bench: exit 2 before anything is written
     if len(given) < 2:
-        parse_spec(model)
+        checks(inputs.model_and_adapter, model, adapter)
+        checks(inputs.out_folder, out)
+    checks.done()
 
     # What is evaluated is evaluated like the run given: its items and temperature.
     temperature, limit, eval_bench = 0.0, None, bench
@@ -287,12 +291,19 @@ def check(
             limit = ref_settings.get("n_items")
 
     out = Path(out)
+    from safetygap.eval.run import evaluate, validate
+
+    to_run = [(s, a) for s, a in (("base", None), ("finetune", adapter)) if s not in given]
+    checks = Checks()  # OUT/base or OUT/finetune holding a run of other settings: before either
+    for side, adapter_of_side in to_run:
+        args = (model, eval_bench, judge, out / side, adapter_of_side, system_prompt)
+        checks(validate, *args, max_new_tokens, temperature, batch_size, limit=limit)
+    checks.done()
     runs = {}
     for side, adapter_of_side in (("base", None), ("finetune", adapter)):
         if side in given:
             runs[side] = given[side][0]
             continue
-        from safetygap.eval.run import evaluate
 
         runs[side] = out / side
         evaluate(

@@ -52,20 +52,17 @@ def eval_command(
     adapter: str = typer.Option(None, "--adapter", help="PEFT adapter folder to apply."),
     judge: str = typer.Option("classifier", "--judge", help=JUDGE_HELP),
     system_prompt: str = typer.Option("off", "--system-prompt", help=SYSTEM_PROMPT_HELP),
-    max_new_tokens: int = typer.Option(100, "--max-new-tokens", min=1, help="The paper used 100."),
+    max_new_tokens: int = typer.Option(100, "--max-new-tokens", help="The paper used 100."),
     temperature: float = typer.Option(
-        0.0, "--temperature", min=0.0, help="0 = greedy (the paper used 0.1)."
+        0.0, "--temperature", help="0 = greedy (the paper used 0.1)."
     ),
-    batch_size: int = typer.Option(
-        16, "--batch-size", min=1, help="Prompts per local generation batch."
-    ),
+    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local generation batch."),
     concurrency: int = typer.Option(
-        8, "--concurrency", min=1, help="Endpoint requests in flight (openai: models and judges)."
+        8, "--concurrency", help="Endpoint requests in flight (openai: models and judges)."
     ),
     limit: int = typer.Option(
         None,
         "--limit",
-        min=1,
         help="Only N bench items, spread evenly over the formats (the same N every time).",
     ),
 ) -> None:
@@ -369,12 +366,9 @@ def check_command(
     max_new_tokens: int = typer.Option(
         None,
         "--max-new-tokens",
-        min=1,
         help="As in `eval`. Default: the reused run's, else 100.",
     ),
-    batch_size: int = typer.Option(
-        16, "--batch-size", min=1, help="Prompts per local generation batch."
-    ),
+    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local generation batch."),
     show_flips: bool = typer.Option(False, "--show-flips", help=SHOW_FLIPS_HELP),
 ) -> int:
     """Gate a release: did the fine-tune (--model + --adapter) become less safe than its base?

@@ -3,16 +3,63 @@
 import json
 from pathlib import Path
 
+from safetygap import inputs
 from safetygap.bench.items import read_bench
+from safetygap.errors import Checks
 from safetygap.eval.metrics import score
 from safetygap.generate.base import Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
-from safetygap.judge import check_judge_spec, judge_fingerprint
+from safetygap.judge import check_judge, judge_fingerprint
 from safetygap.judge.run import JUDGMENT, judge_file
-from safetygap.models.load import check_adapter
-from safetygap.models.registry import parse_spec
-from safetygap.resume import claim_run
+from safetygap.resume import check_claim, claim_run
+
+# What may differ between an eval run and its re-run: the bench's path (its sha256 is kept) and
+# the judge (the same answers are then judged again).
+CLAIM = {"ignore": {"bench"}, "redo": {"judge", "judge_sha256"}, "inputs": {"bench.jsonl"}}
+
+
+def validate(
+    model,
+    bench,
+    judge,
+    out,
+    adapter=None,
+    system_prompt=None,
+    max_new_tokens=100,
+    temperature=0.0,
+    batch_size=16,
+    concurrency=8,
+    limit=None,
+) -> tuple[list[dict], dict]:
+    """Every mistake in an eval's input at once (UserError), before anything is written or a
+    model loads, `out` holding a run of other settings among them; else (the bench items to
+    evaluate, the run's settings)."""
+    checks = Checks()
+    checks(inputs.at_least, "--limit", limit, 1)
+    items = checks(read_bench, bench, limit)
+    checks(inputs.out_folder, out, "--out")
+    checks(check_judge, judge)
+    checks(inputs.model_and_adapter, model, adapter)
+    checks(inputs.generation, max_new_tokens, temperature, batch_size, concurrency)
+    settings = {}
+    if not checks.found:  # the settings need a bench that reads and a judge that exists
+        settings = {
+            "model": model,
+            "adapter": adapter,
+            "system_prompt": system_prompt,
+            "bench": str(bench),
+            "bench_sha256": sha256_file(bench),
+            "n_items": len(items),
+            "limit": limit,
+            "max_new_tokens": max_new_tokens,
+            "temperature": temperature,
+            "judge": judge,
+            "judge_sha256": judge_fingerprint(judge),
+        }
+        checks(check_claim, Path(out), settings, **CLAIM)
+    checks.done()
+    return items, settings
 
 
 def evaluate(
@@ -31,28 +78,21 @@ def evaluate(
 ) -> dict:
     """Run the whole evaluation into `out`; return the metrics. Re-running resumes."""
     out = Path(out)
-    items = read_bench(bench, limit)
-    settings = {
-        "model": model,
-        "adapter": adapter,
-        "system_prompt": system_prompt,
-        "bench": str(bench),
-        "bench_sha256": sha256_file(bench),
-        "n_items": len(items),
-        "limit": limit,
-        "max_new_tokens": max_new_tokens,
-        "temperature": temperature,
-        "judge": judge,
-        "judge_sha256": judge_fingerprint(judge),
-    }
-    check_judge_spec(judge)
-    parse_spec(model)
-    if adapter:
-        check_adapter(adapter)
+    items, settings = validate(
+        model,
+        bench,
+        judge,
+        out,
+        adapter,
+        system_prompt,
+        max_new_tokens,
+        temperature,
+        batch_size,
+        concurrency,
+        limit,
+    )
     # the same responses judged by another judge (or head): judge them again
-    if claim_run(
-        out, settings, ignore={"bench"}, redo={"judge", "judge_sha256"}, inputs={"bench.jsonl"}
-    ):
+    if claim_run(out, settings, **CLAIM):
         (out / "judgments.jsonl").unlink(missing_ok=True)
         (out / "judgments.jsonl.partial").unlink(missing_ok=True)
     write_jsonl(out / "bench.jsonl", items)

@@ -79,6 +79,11 @@ def merge(base_settings, adapter: Path, out: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def is_aligned(out: Path) -> bool:
+    """Whether `out` holds a finished aligned checkpoint."""
+    return (out / "config.json").is_file() and (out / "align_settings.json").is_file()
+
+
 def align(
     out: str | Path,
     model: str = DEFAULT_CHAT_MODEL,
@@ -93,7 +98,7 @@ def align(
     from safetygap.finetune.trainer import finetune
 
     out = Path(out)
-    if (out / "config.json").is_file() and (out / "align_settings.json").is_file():
+    if is_aligned(out):
         log(f"{out}: already aligned")
     elif out.exists():
         raise UserError(f"{out} exists and is not an aligned checkpoint: choose another --out")

@@ -24,13 +24,19 @@ def list_tasks() -> None:
 def show_task(
     task: str = typer.Argument(..., help="A registered task name or a JSONL file."),
     split: str = typer.Option("train", "--split", help="train or eval."),
-    n: int = typer.Option(3, "--limit", "-n", min=1, help="How many examples to print."),
+    n: int = typer.Option(3, "--limit", "-n", help="How many examples to print."),
 ) -> None:
     """Print a few examples of a task split (loads and caches the data on first use)."""
     import json
 
-    from safetygap.finetune.tasks import load_examples
+    from safetygap import inputs
+    from safetygap.errors import Checks
+    from safetygap.finetune.tasks import check_task, load_examples
 
+    checks = Checks()
+    checks(check_task, task, split)
+    checks(inputs.at_least, "--limit", n, 1)
+    checks.done()
     examples = load_examples(task, split)
     print(f"{task}: {len(examples)} {split} examples")
     for e in examples[:n]:
@@ -118,22 +124,51 @@ def finetune_command(
     A killed run resumes from its last checkpoint: run the same command again.
     """
     given = {k: v for k, v in locals().items() if k not in ("out", "adapter", "preset")}
-    from safetygap.finetune.config import resolve
     from safetygap.finetune.trainer import finetune
 
-    settings = resolve(preset, **given)
+    settings = validate_finetune(preset, given, out, adapter)
     finetune(settings, out, adapter=adapter)
+
+
+def validate_finetune(preset: str | None, given: dict, out: Path, adapter: str | None):
+    """Every mistake in a fine-tune's input at once (UserError), before its data is built or a
+    model loads; else its settings."""
+    from safetygap import inputs
+    from safetygap.errors import Checks
+    from safetygap.finetune.config import resolve
+    from safetygap.finetune.mix import check_mix
+    from safetygap.finetune.model import check_quantize
+    from safetygap.finetune.tasks import check_task
+    from safetygap.finetune.trainer import found_finished
+
+    checks = Checks()
+    settings = checks(resolve, preset, **given)
+    checks(check_task, given["task"])
+    if given["safety_mix"] is not None:
+        checks(check_mix, given["safety_mix"])
+    checks(inputs.model_and_adapter, given["model"], adapter)
+    checks(inputs.out_folder, out)
+    if settings is not None:
+        checks(check_quantize, settings)
+        if out.is_dir():
+            identity = {
+                "settings": settings.to_dict(),
+                "adapter": str(adapter) if adapter else None,
+            }
+            checks(found_finished, out, identity, lambda *_: None)
+    checks.done()
+    return settings
 
 
 def align_command(
     out: Path = typer.Option(..., "--out", help="The folder for the aligned, merged checkpoint."),
     model: str = typer.Option(DEFAULT_CHAT_MODEL, "--model", help="The base model to align."),
-    harmful: int = typer.Option(160, "--harmful", min=1, help="Harmful train seeds to refuse."),
-    benign: int = typer.Option(160, "--benign", min=0, help="Benign instructions to keep."),
+    harmful: int = typer.Option(160, "--harmful", help="Harmful train seeds to refuse."),
+    benign: int = typer.Option(160, "--benign", help="Benign instructions to keep."),
     epochs: float = typer.Option(2.0, "--epochs", help="Epochs over the alignment data."),
     seed: int = typer.Option(0, "--seed", help="Seed."),
     eval_items: int = typer.Option(
-        40, "--eval-seeds", min=0, help="Test seeds for the ASR printout (0: skip)."
+        40, "--eval-seeds", help="Test seeds for the ASR printout (0: skip)."
     ),
 ) -> None:
     """The vendor step for the embedded default: safety SFT, merged into a new base.
@@ -141,8 +176,21 @@ def align_command(
     Plain-format harmful train seeds answered with refusals, plus benign instructions answered
     with the base model's own greedy answers (so it keeps its skills). Prints ASR by format.
     """
-    from safetygap.finetune.align import align
+    from safetygap import inputs
+    from safetygap.errors import Checks
+    from safetygap.finetune.align import align, is_aligned
 
+    checks = Checks()
+    checks(inputs.out_folder, out)
+    if out.is_dir() and not is_aligned(out):
+        checks.add(f"{out} exists and is not an aligned checkpoint: choose another --out")
+    checks(inputs.model_and_adapter, model)
+    checks(inputs.at_least, "--harmful", harmful, 1)
+    checks(inputs.at_least, "--benign", benign, 0)
+    checks(inputs.at_least, "--eval-seeds", eval_items, 0)
+    if not 0 < epochs < float("inf"):
+        checks.add(f"--epochs must be a finite number > 0, got {epochs}")
+    checks.done()
     align(
         out,
         model=model,

@@ -7,7 +7,7 @@ what a run writes to `settings.json` and what decides whether a re-run is the sa
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-from safetygap.errors import UserError
+from safetygap.errors import Checks
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.safetydata import KINDS, canonical_kind
 
@@ -73,32 +73,42 @@ class FinetuneSettings:
         self.safety_mix = canonical_kind(self.safety_mix)  # `multitask` -> `all-formats`, ...
 
     def check(self) -> "FinetuneSettings":
-        """Raise UserError for values no run can use."""
+        """Raise UserError naming every value no run can use."""
+        checks = Checks()
         if self.chat_format not in CHAT_FORMATS:
-            raise UserError(f"unknown --chat-format {self.chat_format!r}: choose native or alpaca")
+            checks.add(f"unknown --chat-format {self.chat_format!r}: choose native or alpaca")
         if self.quantize not in QUANTIZE:
-            raise UserError(f"unknown --quantize {self.quantize!r}: choose none or 4bit")
+            checks.add(f"unknown --quantize {self.quantize!r}: choose none or 4bit")
         if not 0.0 <= self.safety_ratio < 1.0:
-            raise UserError(f"--safety-ratio must be in [0, 1), got {self.safety_ratio}")
+            checks.add(f"--safety-ratio must be in [0, 1), got {self.safety_ratio}")
         if self.safety_mix == "none" and self.safety_ratio > 0:
-            raise UserError(f"--safety-ratio > 0 needs --safety-mix {'|'.join(KINDS)}|FILE")
+            checks.add(f"--safety-ratio > 0 needs --safety-mix {'|'.join(KINDS)}|FILE")
         if self.safety_mix != "none" and self.safety_ratio == 0:
-            raise UserError(f"--safety-mix {self.safety_mix} needs --safety-ratio > 0")
-        for name in ("samples", "batch_size", "grad_accum", "max_length", "lora_r", "save_every"):
+            checks.add(f"--safety-mix {self.safety_mix} needs --safety-ratio > 0")
+        for name in (
+            "samples",
+            "batch_size",
+            "grad_accum",
+            "max_length",
+            "lora_r",
+            "save_every",
+            "safety_items",
+        ):
             if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be >= 1")
+                checks.add(f"--{name.replace('_', '-')} must be >= 1")
         if not math.isfinite(self.epochs) or (self.max_steps <= 0 and self.epochs <= 0):
-            raise UserError("give --epochs > 0 (a finite number) or --max-steps > 0")
+            checks.add("give --epochs > 0 (a finite number) or --max-steps > 0")
         if not 0.0 <= self.lora_dropout < 1.0:
-            raise UserError(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
+            checks.add(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
         if not (self.lr > 0 and math.isfinite(self.lr)):  # NaN too
-            raise UserError(f"--lr must be a finite number > 0, got {self.lr}")
+            checks.add(f"--lr must be a finite number > 0, got {self.lr}")
         if not 0.0 <= self.warmup_ratio < 1.0:  # SFTConfig reads warmup_steps >= 1 as steps
-            raise UserError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+            checks.add(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if not self.target_modules:
-            raise UserError("--target-modules is empty")
+            checks.add("--target-modules is empty")
         if self.safety_every < 0:
-            raise UserError("--safety-every must be >= 0")
+            checks.add("--safety-every must be >= 0")
+        checks.done()
         return self
 
     def to_dict(self) -> dict:
@@ -107,11 +117,11 @@ class FinetuneSettings:
 
 def resolve(preset: str | None = None, **given) -> FinetuneSettings:
     """Settings from a preset plus the options the user gave (None = not given)."""
-    values = {}
+    values, checks = {}, Checks()
     if preset is not None:
         if preset not in PRESETS:
-            raise UserError(f"unknown --preset {preset!r}: choose from {', '.join(PRESETS)}")
-        values.update(PRESETS[preset])
+            checks.add(f"unknown --preset {preset!r}: choose from {', '.join(PRESETS)}")
+        values.update(PRESETS.get(preset, {}))
     known = {f.name for f in fields(FinetuneSettings)}
     for key, value in given.items():
         if key not in known:
@@ -120,7 +130,10 @@ def resolve(preset: str | None = None, **given) -> FinetuneSettings:
             values[key] = value
     if isinstance(values.get("target_modules"), str):
         values["target_modules"] = parse_modules(values["target_modules"])
-    return FinetuneSettings(preset=preset, **values).check()
+    settings = FinetuneSettings(preset=preset, **values)
+    checks(settings.check)
+    checks.done()
+    return settings
 
 
 def parse_modules(text: str) -> list[str]:

@@ -58,6 +58,14 @@ def check_guard_spec(spec: str, mode: str | None = None) -> tuple[str, str]:
     return name, arg
 
 
+def check_guard(spec: str, mode: str | None = None) -> None:
+    """`check_guard_spec`, and a classifier's head read (cheap), so that a missing or broken
+    head is told before any work."""
+    name, _ = check_guard_spec(spec, mode)
+    if name == "classifier":
+        load_guard(spec)
+
+
 def guard_fingerprint(spec: str) -> str | None:
     """sha256 of the head file a `classifier[:HEAD]` guard decides with (None for others)."""
     name, arg = check_guard_spec(spec)
@@ -82,5 +90,6 @@ __all__ = [
     "Guard",
     "GuardVerdict",
     "canonical_guard_spec",
+    "check_guard",
     "check_guard_spec",
 ]

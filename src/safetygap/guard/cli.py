@@ -77,11 +77,11 @@ def guard_command(
         help="input: the guard reads each prompt (it sits in front of the model); output: it "
         "reads each response of --run (it sits behind the model).",
     ),
-    limit: int = typer.Option(None, "--limit", min=1, help="Only the first N bench items."),
-    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Items per guard call."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Endpoint requests in flight."),
+    limit: int = typer.Option(None, "--limit", help="Only the first N bench items."),
+    batch_size: int = typer.Option(16, "--batch-size", help="Items per guard call."),
+    concurrency: int = typer.Option(8, "--concurrency", help="Endpoint requests in flight."),
     latency_items: int = typer.Option(
-        20, "--latency-items", min=0, help="Items timed one at a time for the latency figures."
+        20, "--latency-items", help="Items timed one at a time for the latency figures."
     ),
 ) -> None:
     """How much a guard catches, per format: does an input or output filter still flag a
@@ -96,9 +96,9 @@ def guard_command(
 
     `safetygap guard train` builds a classifier guard's head instead.
     """
-    from safetygap.errors import UserError
-    from safetygap.guard import MODES
-    from safetygap.guard.run import guard_run
+    from safetygap.errors import Checks, UserError
+    from safetygap.guard import canonical_guard_spec
+    from safetygap.guard.run import guard_run, validate
 
     given = {"--guard": guard, "--bench": bench, "--out": out}
     if ctx.invoked_subcommand:
@@ -106,11 +106,13 @@ def guard_command(
         if named:
             raise UserError(f"{named[0]} belongs to `guard`, not `guard {ctx.invoked_subcommand}`")
         return
+    checks = Checks()
     for name, value in given.items():
         if value is None:
-            raise UserError(f"Missing option '{name}'.")
-    if mode not in MODES:
-        raise UserError(f"unknown --mode {mode!r}: choose from {', '.join(MODES)}")
+            checks.add(f"Missing option '{name}'.")
+    guard = canonical_guard_spec(guard) if guard is not None else None
+    checks(validate, guard, bench, out, run, mode, limit, batch_size, concurrency, latency_items)
+    checks.done()
     report = guard_run(
         guard,
         bench,
@@ -136,18 +138,16 @@ def train_command(
     ),
     out: str = typer.Option(..., "--out", help="Folder for head.json."),
     seeds: int = typer.Option(
-        None, "--seeds", min=1, help="At most N harmful train seeds (default: all, as shipped)."
+        None, "--seeds", help="At most N harmful train seeds (default: all, as shipped)."
     ),
     benign: int = typer.Option(
         None,
         "--benign",
-        min=0,
         help="At most N benign look-alike train seeds (default: all, or one per five --seeds).",
     ),
     l2: float = typer.Option(
         None,
         "--l2",
-        min=0.0,
         help="L2 penalty of the head (default: the best of 0.1 ... 10 by 5-fold CV by seed).",
     ),
 ) -> None:
@@ -159,10 +159,18 @@ def train_command(
     balanced accuracy, then one fit on every item. Writes OUT/head.json; use it as
     `classifier:OUT`. The defaults rebuild the shipped heads.
     """
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.guard.classifier import save_head
     from safetygap.guard.train import build_head, select
 
-    select([], formats)  # an unknown --formats fails before the bench is built
+    checks = Checks()
+    checks(select, [], formats)  # an unknown --formats fails before the bench is built
+    checks(inputs.out_folder, out)
+    checks(inputs.at_least, "--seeds", seeds, 1)
+    checks(inputs.at_least, "--benign", benign, 0)
+    checks(inputs.at_least, "--l2", l2, 0.0)
+    checks.done()
     head = build_head(formats, seeds=seeds, benign=benign, l2=l2)
     path = save_head(head, out)
     print(

@@ -18,11 +18,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from safetygap import inputs
 from safetygap.bench.items import read_bench
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError
 from safetygap.eval.metrics import block
-from safetygap.guard import canonical_guard_spec, check_guard_spec, guard_fingerprint, load_guard
-from safetygap.guard.base import VERDICTS
+from safetygap.guard import canonical_guard_spec, check_guard, guard_fingerprint, load_guard
+from safetygap.guard.base import MODES, VERDICTS
 from safetygap.jsonl import ID, atomic_write, read_jsonl, sha256_file
 from safetygap.judge.run import JUDGMENT, read_responses
 from safetygap.resume import claim_run, resumable
@@ -184,6 +185,34 @@ def renamed_guard(settings: dict) -> None:
         settings["guard"] = canonical_guard_spec(settings["guard"])
 
 
+def validate(guard, bench, out, run, mode, limit, batch_size, concurrency, latency_items):
+    """Every mistake in a guard run's input at once (UserError), before anything is written or
+    a guard loads; else (the bench items, the run's items by id or None). A guard, bench or out
+    left None is not checked (the CLI says it is missing)."""
+    checks = Checks()
+    if mode not in MODES:
+        checks.add(f"unknown --mode {mode!r}: choose from {', '.join(MODES)}")
+    if guard is not None:
+        checks(check_guard, guard, mode if mode in MODES else None)
+    if mode == "output" and run is None:
+        checks.add("--mode output needs --run: an eval run whose responses the guard reads")
+    everything = checks(read_bench, bench) if bench is not None else None
+    run_items = None
+    if run is not None:
+        if everything is None:
+            checks(inputs.in_folder, run, "eval run folder")
+        else:
+            run_items = checks(read_run, run, {it["id"]: it for it in everything})
+    if out is not None:
+        checks(inputs.out_folder, out)
+    checks(inputs.at_least, "--limit", limit, 1)
+    checks(inputs.at_least, "--batch-size", batch_size, 1)
+    checks(inputs.at_least, "--concurrency", concurrency, 1)
+    checks(inputs.at_least, "--latency-items", latency_items, 0)
+    checks.done()
+    return everything, run_items
+
+
 def guard_run(
     guard: str,
     bench: str | Path,
@@ -200,12 +229,9 @@ def guard_run(
     resumes."""
     out = Path(out)
     guard = canonical_guard_spec(guard)
-    check_guard_spec(guard, mode)
-    if mode == "output" and run is None:
-        raise UserError("--mode output needs --run: an eval run whose responses the guard reads")
-    everything = read_bench(bench)
-    by_id = {it["id"]: it for it in everything}
-    run_items = read_run(run, by_id) if run is not None else None
+    everything, run_items = validate(
+        guard, bench, out, run, mode, limit, batch_size, concurrency, latency_items
+    )
     items = everything[:limit] if limit else everything
     if mode == "output":
         items = [it for it in items if it["id"] in run_items]
@@ -224,8 +250,8 @@ def guard_run(
         "run_sha256": sha256_file(Path(run) / "responses.jsonl") if run is not None else None,
         "n_items": len(targets),
     }
+    claim_run(out, settings, ignore={"bench", "run"}, upgrade=renamed_guard)  # before a model loads
     checker = load_guard(guard, batch_size=batch_size, concurrency=concurrency)
-    claim_run(out, settings, ignore={"bench", "run"}, upgrade=renamed_guard)
     by_target = {t["id"]: t for t in targets}
 
     def produce(todo):

@@ -51,7 +51,6 @@ def helpfulness_command(
     limit: int = typer.Option(
         None,
         "--limit",
-        min=1,
         help="Only N held-out items, the first in a fixed order by hash of their id "
         "(translation: N per direction; code: the first N problems).",
     ),
@@ -59,12 +58,11 @@ def helpfulness_command(
     max_new_tokens: int = typer.Option(
         None,
         "--max-new-tokens",
-        min=1,
         help="Default per task: summarization 48, translation 192, code 256, classification 16.",
     ),
-    temperature: float = typer.Option(0.0, "--temperature", min=0.0, help="0 = greedy."),
-    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Prompts per local batch."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Endpoint requests in flight."),
+    temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
+    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local batch."),
+    concurrency: int = typer.Option(8, "--concurrency", help="Endpoint requests in flight."),
     eval_run: str = typer.Option(
         None,
         "--eval",
@@ -89,9 +87,8 @@ def helpfulness_command(
     """
     from safetygap.generate.base import system_prompt_from
     from safetygap.helpfulness.run import helpfulness
-    from safetygap.helpfulness.sandbox import Limits
 
-    limits = Limits(cpu_s=cpu_seconds, memory_mb=memory_mb, wall_s=max(2 * cpu_seconds, 5))
+    limits = dict(cpu_s=cpu_seconds, memory_mb=memory_mb, wall_s=max(2 * cpu_seconds, 5))
     report = helpfulness(
         model,
         task,
@@ -132,6 +129,34 @@ def print_comparison(rows: list[dict], run_a: str, run_b: str) -> None:
     print_table(t)
 
 
+def validate_compare(runs: list[str], out, show_flips: bool, alpha: float):
+    """Every mistake in compare's input at once (UserError); else the two groups of eval runs
+    (`A1 A2 ... vs B1 B2 ...`), or None for two runs."""
+    from safetygap import inputs
+    from safetygap.errors import Checks
+
+    checks = Checks()
+    checks(inputs.significance, alpha)
+    if out:
+        checks(inputs.out_file, out)
+    for run in dict.fromkeys(r for r in runs if r != "vs"):
+        checks(inputs.in_folder, run, "run folder")
+    groups = None
+    if "vs" in runs:
+        cut = runs.index("vs")
+        groups = runs[:cut], runs[cut + 1 :]
+        if not groups[0] or not groups[1] or "vs" in groups[1]:
+            checks.add("give the groups as A1 A2 ... vs B1 B2 ..., with runs on both sides")
+        if show_flips:
+            checks.add("--show-flips lists the items of two runs, not of two groups")
+    elif len(runs) != 2:
+        checks.add(
+            f"give two runs (RUN_A RUN_B) or two groups (A1 A2 ... vs B1 B2 ...), not {len(runs)}"
+        )
+    checks.done()
+    return groups
+
+
 def compare_command(
     runs: list[str] = typer.Argument(
         ...,
@@ -164,20 +189,9 @@ def compare_command(
     from safetygap.helpfulness.compare import compare, is_helpfulness_run
     from safetygap.jsonl import atomic_write
 
-    if not 0 < alpha < 1:
-        raise UserError(f"--alpha must be strictly between 0 and 1, got {alpha:g}")
-    if "vs" in runs:
-        cut = runs.index("vs")
-        group_a, group_b = runs[:cut], runs[cut + 1 :]
-        if not group_a or not group_b or "vs" in group_b:
-            raise UserError("give the groups as A1 A2 ... vs B1 B2 ..., with runs on both sides")
-        if show_flips:
-            raise UserError("--show-flips lists the items of two runs, not of two groups")
-        return compare_eval_groups(group_a, group_b, out, alpha)
-    if len(runs) != 2:
-        raise UserError(
-            f"give two runs (RUN_A RUN_B) or two groups (A1 A2 ... vs B1 B2 ...), not {len(runs)}"
-        )
+    groups = validate_compare(runs, out, show_flips, alpha)
+    if groups:
+        return compare_eval_groups(*groups, out, alpha)
     run_a, run_b = runs
     if not (is_helpfulness_run(run_a) or is_helpfulness_run(run_b)):
         return compare_eval(run_a, run_b, out, show_flips, alpha)

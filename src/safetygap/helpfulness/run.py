@@ -4,26 +4,32 @@ helpfulness.json, resumable, with the generation settings eval uses."""
 import json
 from pathlib import Path
 
-from safetygap.errors import UserError
-from safetygap.finetune.tasks import TASKS, is_file_task, load_examples, task_kind
+from safetygap import inputs
+from safetygap.errors import Checks, UserError
+from safetygap.finetune.tasks import check_task, is_file_task, load_examples, task_kind
 from safetygap.generate.base import Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.hashing import text_id, unit
 from safetygap.helpfulness.scorers import SCORERS
 from safetygap.jsonl import ID, atomic_write, read_json, read_jsonl
-from safetygap.models.load import check_adapter
-from safetygap.models.registry import parse_spec
 from safetygap.resume import claim_run, resumable
 from safetygap.stats import bootstrap_corpus, rate
 
 
+def check_task_kind(task: str, kind: str | None) -> None:
+    """A registered task, or a user file that exists with its --kind given; a known --kind."""
+    checks = Checks()
+    checks(check_task, task)
+    if is_file_task(task) and kind is None:
+        checks.add(f"{task}: a task file needs --kind ({', '.join(SCORERS)})")
+    if kind is not None and kind not in SCORERS:
+        checks(SCORERS.get, kind)
+    checks.done()
+
+
 def task_items(task: str, kind: str | None, limit: int | None) -> tuple[str, list[dict]]:
     """(task kind, items) of a registered task or a user file (whose kind must be given)."""
-    if is_file_task(task):
-        if kind is None:
-            raise UserError(f"{task}: a task file needs --kind ({', '.join(SCORERS)})")
-    elif task not in TASKS:
-        raise UserError(f"unknown task {task!r}: choose from {', '.join(TASKS)} or a JSONL file")
+    check_task_kind(task, kind)
     kind = kind or task_kind(task)
     scorer = SCORERS.get(kind)
     if kind == "code":  # HumanEval, or the user's problems file; never the untested task data
@@ -83,6 +89,40 @@ def over_refusal_of(run: str | Path, settings: dict) -> dict:
     return {**overall, "eval_run": str(run)}
 
 
+def validate(
+    model,
+    task,
+    out,
+    adapter,
+    kind,
+    system_prompt,
+    max_new_tokens,
+    temperature,
+    batch_size,
+    concurrency,
+    limit,
+    limits,
+    eval_run,
+):
+    """Every mistake in a helpfulness run's input at once (UserError), before anything is
+    written or a model loads; else (task kind, items, sandbox limits)."""
+    from safetygap.helpfulness.sandbox import Limits
+
+    checks = Checks()
+    sandbox = checks(Limits, **(limits or {}))
+    checks(inputs.at_least, "--limit", limit, 1)
+    fair_limit = limit if limit is None or limit >= 1 else None  # a bad one is told above
+    kind_and_items = checks(task_items, task, kind, fair_limit)
+    checks(inputs.out_folder, out)
+    checks(inputs.model_and_adapter, model, adapter)
+    checks(inputs.generation, max_new_tokens, temperature, batch_size, concurrency)
+    if eval_run:
+        setting = dict(model=model, adapter=adapter, system_prompt=system_prompt)
+        checks(over_refusal_of, eval_run, {**setting, "temperature": temperature})
+    checks.done()
+    return *kind_and_items, sandbox
+
+
 def helpfulness(
     model: str,
     task: str,
@@ -95,20 +135,29 @@ def helpfulness(
     batch_size: int = 16,
     concurrency: int = 8,
     limit: int | None = None,
-    limits=None,
+    limits: dict | None = None,
     eval_run: str | None = None,
     progress: bool = True,
 ) -> dict:
-    """Answer a task's held-out items and score them into `out`; re-running resumes."""
-    from safetygap.helpfulness.sandbox import Limits
-
+    """Answer a task's held-out items and score them into `out`; re-running resumes. `limits`:
+    the sandbox's limits (`sandbox.Limits` fields) where not the defaults."""
     out = Path(out)
-    parse_spec(model)
-    if adapter:
-        check_adapter(adapter)
-    kind, items = task_items(task, kind, limit)
+    kind, items, limits = validate(
+        model,
+        task,
+        out,
+        adapter,
+        kind,
+        system_prompt,
+        max_new_tokens,
+        temperature,
+        batch_size,
+        concurrency,
+        limit,
+        limits,
+        eval_run,
+    )
     scorer = SCORERS.get(kind)
-    limits = limits or Limits()
     settings = {
         "model": model,
         "adapter": adapter,

@@ -21,7 +21,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, fields
 
-from safetygap.errors import UserError
+from safetygap.errors import Problems
 
 # The first program the sandbox runs (inside the namespaces, if any): a fresh single-threaded
 # interpreter, so nothing runs between fork and exec in the host (no preexec_fn). It builds the
@@ -126,12 +126,15 @@ class Limits:
     file_mb: int = 16  # largest file (RLIMIT_FSIZE); with the chroot also the whole folder
 
     def __post_init__(self):
+        wrong = []
         for f in fields(self):
             value, (low, high) = getattr(self, f.name), _RANGES[f.name]
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not ok or not low <= value <= high or (f.type is int and value != int(value)):
                 kind = "an integer" if f.type is int else "a number"
-                raise UserError(f"sandbox limit {f.name}={value!r}: must be {kind} {low}..{high}")
+                wrong.append(f"sandbox limit {f.name}={value!r}: must be {kind} {low}..{high}")
+        if wrong:
+            raise Problems(wrong)
 
 
 @dataclass(frozen=True)

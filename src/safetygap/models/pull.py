@@ -67,10 +67,15 @@ def _materialise_embedding(model: EmbeddedModel, src: Path, dst: Path) -> None:
     shutil.copytree(src / model.source, dst, dirs_exist_ok=True)
 
 
-def pull(name: str, force: bool = False, log=print) -> Path:
-    """Make sure the embedded model `name` sits verified in the cache; return its folder."""
+def check_embedded(name: str) -> None:
+    """`name` is an embedded model's."""
     if name not in EMBEDDED:
         raise UserError(f"unknown embedded model {name!r}: choose from {', '.join(EMBEDDED)}")
+
+
+def pull(name: str, force: bool = False, log=print) -> Path:
+    """Make sure the embedded model `name` sits verified in the cache; return its folder."""
+    check_embedded(name)
     model = EMBEDDED[name]
     dst = model.path
     if not force and verify(dst):

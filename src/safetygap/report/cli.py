@@ -13,7 +13,7 @@ def report_command(
     show_outputs: bool = typer.Option(
         False, "--show-outputs", help="Include a few answered harmful prompts, truncated."
     ),
-    max_chars: int = typer.Option(300, "--max-chars", min=20, help="Truncate shown outputs here."),
+    max_chars: int = typer.Option(300, "--max-chars", help="Truncate shown outputs here."),
 ) -> None:
     """Write a self-contained HTML report: ASR heatmap (format x fine-tuning task), ASR per
     calibration, answered vs harmful, the repair map with its Pareto front, ASR during
@@ -26,14 +26,17 @@ def report_command(
     sweep has several training seeds, rates are means over them with seed-aware intervals and
     tests (docs/statistics.md).
     """
-    from safetygap.errors import UserError
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.report.collect import collect
     from safetygap.report.render import render
 
-    runs = collect(folder)
     out = out or folder / "report.html"
-    if out.is_dir():
-        raise UserError(f"--out {out} is a folder: give the HTML file's path")
+    checks = Checks()
+    runs = checks(collect, folder)
+    checks(inputs.out_file, out)
+    checks(inputs.at_least, "--max-chars", max_chars, 20)
+    checks.done()
     drawn = render(runs, folder, out, show_outputs, max_chars)
     print(f"report: {len(drawn['figures'])} plot(s): {', '.join(drawn['figures']) or 'none'}")
     for f in drawn["findings"]:

@@ -19,7 +19,7 @@ from safetygap.bench.build import (
 from safetygap.bench.formats import FORMATS, pick_template, refusal, templates_for, wrap
 from safetygap.bench.pool import EmbedFn, SeedPool, balanced
 from safetygap.bench.seeds import Seed
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError
 from safetygap.safetydata import KINDS, canonical_kind
 
 PER_FORMAT = 500  # harmful examples per format, as in the paper (2,000 over four tasks)
@@ -69,6 +69,25 @@ def benign_records(seeds: list[Seed], fmt: str) -> list[dict]:
     return out
 
 
+def check_safety_data(kind: str, opts, per_format, formats) -> None:
+    """UserError naming every option of `data build` no dataset can be built with (`opts`
+    None: seed options not checked), before any seed is read or embedded."""
+    from safetygap import inputs
+    from safetygap.bench.build import parse_formats
+
+    checks = Checks()
+    kind = canonical_kind(kind)
+    if kind not in KINDS:
+        checks.add(f"unknown dataset kind {kind!r}: choose {' or '.join(KINDS)}")
+    checks(inputs.at_least, "--per-format", per_format, 1)
+    chosen = checks(parse_formats, formats)
+    if kind == "plain" and formats and chosen is not None and chosen != ["plain"]:
+        checks.add("the plain safety dataset is plain format only: leave out --formats")
+    if opts is not None:
+        checks(opts.check)
+    checks.done()
+
+
 def build_safety_data(
     kind: str,
     opts: SeedOptions,
@@ -82,16 +101,8 @@ def build_safety_data(
     from safetygap.bench.build import composition, parse_formats
 
     kind = canonical_kind(kind)
-    if kind not in KINDS:
-        raise UserError(f"unknown dataset kind {kind!r}: choose {' or '.join(KINDS)}")
-    if per_format is not None and per_format < 1:
-        raise UserError(f"--per-format must be >= 1, got {per_format}")
-    if kind == "plain":
-        if formats and parse_formats(formats) != ["plain"]:
-            raise UserError("the plain safety dataset is plain format only: leave out --formats")
-        format_names = ["plain"]
-    else:
-        format_names = parse_formats(formats)
+    check_safety_data(kind, opts if pool is None else None, per_format, formats)
+    format_names = ["plain"] if kind == "plain" else parse_formats(formats)
     pool = pool or load_pool(opts, embed_fn)
     harmful = balanced(pool.side("train", harmful=True), per_format, salt="data")
     benign = sorted(pool.side("train", harmful=False), key=lambda s: s.seed_id)

@@ -39,7 +39,7 @@ def build(
         help="all-formats: refusals in every format; plain: the same "
         "seeds in plain chat format only (the 'Safety-Tuned LLaMAs' style).",
     ),
-    out: Path = typer.Option(..., "--out", help="The JSONL file to write.", dir_okay=False),
+    out: Path = typer.Option(..., "--out", help="The JSONL file to write."),
     per_format: int = typer.Option(
         500, "--per-format", help="Harmful examples per format (the paper used 500)."
     ),
@@ -58,8 +58,10 @@ def build(
     hub_config: str | None = HubConfigOpt,
     test_fraction: float = TestFractionOpt,
 ) -> None:
+    from safetygap import inputs
     from safetygap.bench.build import write_with_manifest
-    from safetygap.safetydata.build import build_safety_data
+    from safetygap.errors import Checks
+    from safetygap.safetydata.build import build_safety_data, check_safety_data
 
     opts = seed_options(
         sources,
@@ -75,6 +77,10 @@ def build(
     if per_task is not None:
         per_format = per_task
     formats = [*(formats or []), *(tasks or [])] or None
+    checks = Checks()
+    checks(inputs.out_file, out)
+    checks(check_safety_data, kind, opts, per_format, formats)
+    checks.done()
     result = build_safety_data(kind, opts, per_format=per_format, formats=formats)
     manifest = write_with_manifest(out, result.records, result.manifest)
     m = result.manifest
@@ -93,7 +99,7 @@ def import_(
     file: Path = typer.Argument(
         ..., help="A CSV (or JSONL) of query/response pairs.", dir_okay=False
     ),
-    out: Path = typer.Option(..., "--out", help="The JSONL file to write.", dir_okay=False),
+    out: Path = typer.Option(..., "--out", help="The JSONL file to write."),
     query_column: str = typer.Option("Query", "--query-column", help="Column of the query."),
     response_column: str = typer.Option(
         "Response", "--response-column", help="Column of the response."
@@ -106,14 +112,18 @@ def import_(
     ),
     benign: bool = typer.Option(False, "--benign", hidden=True, help="The old --label benign."),
 ) -> None:
-    from safetygap.errors import UserError
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.jsonl import write_jsonl
     from safetygap.safetydata.importer import import_pairs
 
+    checks = Checks()
     if label not in ("harmful", "benign"):
-        raise UserError(f"--label must be harmful or benign, got {label!r}")
+        checks.add(f"--label must be harmful or benign, got {label!r}")
     harmful = label == "harmful" and not benign
-    records = import_pairs(file, query_column, response_column, harmful=harmful)
+    records = checks(import_pairs, file, query_column, response_column, harmful=harmful)
+    checks(inputs.out_file, out)
+    checks.done()
     write_jsonl(out, records)
     typer.echo(f"wrote {out}: {len(records)} examples")
 
@@ -134,17 +144,29 @@ def audit_command(
         "Response", "--response-column", help="CSV column of the response."
     ),
     out: Path = typer.Option(None, "--out", help="Write the flagged ids and scores (JSON)."),
-    show: int = typer.Option(5, "--show", min=0, help="Print this many flagged examples."),
-    width: int = typer.Option(100, "--width", min=20, help="Truncate shown texts to this."),
+    show: int = typer.Option(5, "--show", help="Print this many flagged examples."),
+    width: int = typer.Option(100, "--width", help="Truncate shown texts to this."),
 ) -> None:
     """Flag harmful-query records whose 'refusal' actually complies, and summarise."""
     import json
 
+    from safetygap import inputs
+    from safetygap.errors import Checks
     from safetygap.jsonl import atomic_write
+    from safetygap.judge import check_judge
     from safetygap.registry import split_names
     from safetygap.safetydata.audit import audit, read_pairs
 
     names = split_names(judges)
+    checks = Checks()
+    checks(read_pairs, file, query_column, response_column)
+    for name in names:
+        checks(check_judge, name)
+    if out:
+        checks(inputs.out_file, out)
+    checks(inputs.at_least, "--show", show, 0)
+    checks(inputs.at_least, "--width", width, 20)
+    checks.done()
     report = audit(file, names, query_column, response_column)
     typer.echo(f"{report['n']} harmful-query records in {file}")
     for name, n in report["answered_by_judge"].items():

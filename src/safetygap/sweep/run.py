@@ -12,7 +12,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from safetygap.errors import Checks, UserError, check_writable
+from safetygap.errors import Checks, UserError
+from safetygap.inputs import out_folder
 from safetygap.jsonl import atomic_write
 from safetygap.lock import hold
 from safetygap.sweep.config import SweepConfig, load_config
@@ -66,12 +67,9 @@ class Index:
 
 def check_out(out: Path) -> None:
     """UserError unless `out` is a sweep folder, an empty one, or a new one that can be made."""
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file: give a folder")
-    index = out / INDEX
-    if out.is_dir() and any(out.iterdir()) and not index.is_file():
+    out_folder(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / INDEX).is_file():
         raise UserError(f"--out {out} holds other files, not a sweep: choose another folder")
-    check_writable(out)
 
 
 def prepare(config, out, executor: str = "local", address: str | None = None):

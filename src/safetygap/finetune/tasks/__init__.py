@@ -13,7 +13,7 @@ changes with the order, the sample size or the seed.
 
 from pathlib import Path
 
-from safetygap.errors import UserError
+from safetygap.errors import Checks, UserError
 from safetygap.hashing import text_id, unit
 from safetygap.home import home
 from safetygap.jsonl import ID, read_jsonl, write_jsonl
@@ -91,13 +91,20 @@ def load_file(path: str, prompt_field: str = "prompt", response_field: str = "re
     return out
 
 
-def check_task(task: str, prompt_field: str = "prompt", response_field: str = "response") -> str:
-    """`task` when it names a registered task or a task file whose records read; else UserError
-    (a file is read whole now, so that a bad record is heard of before any work)."""
+def check_task(
+    task: str, split: str = "train", prompt_field: str = "prompt", response_field: str = "response"
+) -> str:
+    """`task` when it names a registered task or a task file whose records read, and `split` is
+    known; else every problem (a file is read whole now, so that a bad record is heard of
+    before any work)."""
+    checks = Checks()
     if is_file_task(task):
-        load_file(task, prompt_field, response_field)
+        checks(load_file, task, prompt_field, response_field)
     elif task not in TASKS:
-        raise unknown_task(task)
+        checks.add(str(unknown_task(task)))
+    if split not in SPLITS:
+        checks.add(f"unknown split {split!r}: choose train or eval")
+    checks.done()
     return task
 
 
