@@ -248,3 +248,12 @@ def test_the_stage_count_of_each_preset(preset):
 
     cfg = load_config(preset)
     assert count_stages(cfg) == len(expand(cfg))
+
+
+def test_an_unknown_preset_lists_the_presets(tmp_path, capsys, tally):
+    t0 = time.process_time()
+    code, _, err = run_cli(["sweep", "quik", "--out", tmp_path / "out", "--dry-run"], capsys)
+    seconds = time.process_time() - t0
+    assert code == 2 and "quik: no such config file or preset" in err and "quick" in err, err
+    assert seconds < SECONDS and not (tmp_path / "out").exists()
+    tally("bad sweep config: an unknown preset", seconds=seconds, written=0)

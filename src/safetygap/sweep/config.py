@@ -523,6 +523,9 @@ def load_config(path: str | Path) -> SweepConfig:
         if aliases > MAX_ALIASES:  # a "billion laughs": a few lines that expand without end
             raise UserError(f"{path}: {aliases} YAML aliases (*name); at most {MAX_ALIASES}")
         raw = yaml.safe_load(text)
+    except FileNotFoundError:
+        presets = ", ".join(sorted(p.stem for p in PRESETS.glob("*.yaml")))
+        raise UserError(f"{path}: no such config file or preset ({presets})") from None
     except OSError as e:
         raise UserError(f"cannot read config {path}: {e.strerror}") from None
     except RecursionError:
