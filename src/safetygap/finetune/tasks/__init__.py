@@ -97,9 +97,12 @@ def check_task(
     """`task` when it names a registered task or a task file whose records read, and `split` is
     known; else every problem (a file is read whole now, so that a bad record is heard of
     before any work)."""
+    from safetygap.inputs import in_file
+
     checks = Checks()
     if is_file_task(task):
-        checks(load_file, task, prompt_field, response_field)
+        if checks(in_file, task, "task file") is None and not checks.found:
+            checks(load_file, task, prompt_field, response_field)
     elif task not in TASKS:
         checks.add(str(unknown_task(task)))
     if split not in SPLITS:
