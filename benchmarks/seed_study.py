@@ -206,19 +206,55 @@ def best_repairs(folder: Path) -> None:
             ]
         )
     table(["fine-tune", "best repair, seed 0", "best repair, 3 seeds", ""], body)
+    print(
+        "Each repair against its unrepaired fine-tune, seed 0 and 3 seeds (ASR and over-refusal "
+        "in points, skill in its metric's units): the rule takes the "
+        "largest significant ASR cut whose skill loss and over-refusal rise are not "
+        "significant.\n"
+    )
+    rows = []
+    for group, pts in many.items():
+        for p in pts:
+            if "versus" not in p:
+                continue
+            p1 = next((q for q in one.get(group, []) if q["name"] == p["name"]), {})
+            for label, q in (("seed 0", p1), ("3 seeds", p)):
+                v = q.get("versus") or {}
+                rows.append(
+                    [
+                        group,
+                        p["name"],
+                        label,
+                        change(v.get("asr", {}).get("overall")),
+                        change(v.get("skill"), 1),  # in the skill metric's own units
+                        change(v.get("over_refusal")),
+                        "yes" if q and best_repair([q]) else "no",
+                    ]
+                )
+    table(["fine-tune", "repair", "runs", "ASR", "skill", "over-refusal", "qualifies"], rows)
 
 
 def wall_time(folders: list[Path]) -> None:
     print("## Wall time\n")
-    body = []
+    print(
+        "Minutes each kind of stage took when it ran (from its `stage.json`; a stage both "
+        "sweeps share is counted once, under the first).\n"
+    )
+    body, seen = [], set()
     for folder in folders:
         index = json.loads((folder / "sweep.json").read_text())
         by_kind: dict[str, float] = {}
         for s in index["stages"]:
-            by_kind[s["kind"]] = by_kind.get(s["kind"], 0.0) + (s.get("seconds") or 0.0)
-        parts = ", ".join(f"{k} {v / 60:.0f} min" for k, v in by_kind.items() if v)
-        body.append([folder.name, len(index["stages"]), parts])
-    table(["sweep", "stages", "stage minutes (those run in this folder)"], body)
+            record = folder / s["folder"] / "stage.json"
+            if s["key"] in seen or not record.is_file():
+                continue
+            seen.add(s["key"])
+            seconds = json.loads(record.read_text()).get("seconds") or 0.0
+            by_kind[s["kind"]] = by_kind.get(s["kind"], 0.0) + seconds
+        parts = ", ".join(f"{k} {v / 60:.0f}" for k, v in by_kind.items() if v)
+        total = sum(by_kind.values()) / 3600
+        body.append([folder.name, len(index["stages"]), parts, f"{total:.1f} h"])
+    table(["sweep", "stages", "minutes by stage kind (stages new to this sweep)", "total"], body)
 
 
 def main() -> None:

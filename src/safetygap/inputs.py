@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from safetygap.errors import Checks, UserError
+from safetygap.lock import check_free
 
 
 def at_least(option: str, value, low) -> None:
@@ -21,8 +22,11 @@ def significance(alpha: float) -> None:
 
 
 def writable(path: Path, option: str) -> None:
-    """The nearest folder of `path` that exists can be written to (nothing is created)."""
+    """The nearest folder of `path` that exists can be written to (nothing is created); a file
+    that exists is written over in its own folder."""
     parent = path.absolute()
+    if parent.is_file():
+        parent = parent.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
@@ -37,6 +41,7 @@ def out_folder(path: str | Path, option: str = "--out") -> None:
     if path.exists() and not path.is_dir():
         raise UserError(f"{option} {path} is a file, not a folder: give a folder")
     writable(path, option)
+    check_free(path)
 
 
 def out_file(path: str | Path, option: str = "--out") -> None:
@@ -44,7 +49,8 @@ def out_file(path: str | Path, option: str = "--out") -> None:
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{option} {path} is a folder, not a file: give the file's path")
-    writable(path.parent, option)
+    writable(path, option)
+    check_free(path)
 
 
 def in_file(path: str | Path, what: str = "file") -> None:

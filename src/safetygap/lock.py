@@ -36,6 +36,15 @@ def lock_path(out: Path) -> Path:
     return out.parent / f".{out.name}.lock"
 
 
+def busy(out: Path, f: TextIO) -> UserError:
+    """The error for `out`, held by the process its lock file `f` names."""
+    f.seek(0)
+    who = f.read().strip() or "another process"
+    return UserError(
+        f"{out} is being written by {who}: wait until it ends, or choose another --out"
+    )
+
+
 def hold(out: str | Path) -> bool:
     """Hold the output `out` (a folder or a file) for this process until `release`; whether it
     was taken now (False: this process held it already). UserError when another living process
@@ -50,12 +59,9 @@ def hold(out: str | Path) -> bool:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
-            who = f.read().strip() or "another process"
+            error = busy(out, f)
             f.close()
-            raise UserError(
-                f"{out} is being written by {who}: wait until it ends, or choose another --out"
-            ) from None
+            raise error from None
         try:  # its last holder may have removed the file between our open and our lock
             same = os.fstat(f.fileno()).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -91,13 +97,38 @@ def release_all() -> None:
 
 @contextmanager
 def holding(out: str | Path):
-    """Hold `out` for the `with` block; one held already (by this process) stays held after."""
-    taken = hold(out)
+    """Hold `out` for the `with` block. What this process takes inside the block (the outputs
+    of the work it runs: a sweep stage's adapter, say) is given up with it; what it held before
+    (`out` among them) stays held."""
+    before = set(_held)
+    hold(out)
     try:
         yield
     finally:
-        if taken:
-            release(out)
+        for taken in set(_held) - before:
+            release(taken)
+
+
+def is_lock(path: Path) -> bool:
+    """Whether `path` is a lock file (`.NAME.lock`), which no record lists."""
+    return path.name.startswith(".") and path.name.endswith(".lock")
+
+
+def check_free(out: str | Path) -> None:
+    """UserError when another living process holds `out`; nothing is written (a validation
+    pass runs it with the rest)."""
+    out = Path(out).resolve()
+    path = lock_path(out)
+    if out in _held or not path.is_file():
+        return
+    try:
+        with open(path, encoding="utf-8") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise busy(out, f) from None
+    except OSError:  # gone meanwhile, or unreadable: `hold` decides
+        return
 
 
 def held() -> list[Path]:

@@ -148,7 +148,7 @@ def test_a_second_sweep_and_an_eval_into_a_running_stage_are_refused(
     # an eval into the stage folder the sweep is writing: the same settings, so only the lock
     # stands in its way
     settings = json.loads((stage[0] / "settings.json").read_text())
-    args = eval_args(server, bench, stage[0])
+    args = [*eval_args(server, bench, stage[0]), "--max-new-tokens", 4]
     if settings["system_prompt"] is not None:
         args += ["--system-prompt", "on"]
     seconds = max(seconds, refused(capsys, args, stage[0], first.pid))

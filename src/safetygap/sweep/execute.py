@@ -10,7 +10,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError, disk_error
 from safetygap.jsonl import atomic_write, sha256_file
-from safetygap.lock import holding
+from safetygap.lock import holding, is_lock
 from safetygap.sweep.plan import Stage
 
 RECORD = "stage.json"
@@ -20,7 +20,7 @@ def stage_files(folder: Path) -> dict[str, list]:
     """relative path -> [size, sha256] of every file in a finished stage folder."""
     files = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name != RECORD:
+        if path.is_file() and path.name != RECORD and not is_lock(path):
             files[path.relative_to(folder).as_posix()] = [path.stat().st_size, sha256_file(path)]
     return files
 
