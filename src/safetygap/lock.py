@@ -129,7 +129,3 @@ def check_free(out: str | Path) -> None:
                 raise busy(out, f) from None
     except OSError:  # gone meanwhile, or unreadable: `hold` decides
         return
-
-
-def held() -> list[Path]:
-    return list(_held)

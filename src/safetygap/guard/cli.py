@@ -106,13 +106,15 @@ def guard_command(
         if named:
             raise UserError(f"{named[0]} belongs to `guard`, not `guard {ctx.invoked_subcommand}`")
         return
-    checks = Checks()
-    for name, value in given.items():
-        if value is None:
+    missing = [name for name, value in given.items() if value is None]
+    if missing:  # told with the other mistakes (guard_run checks its input itself otherwise)
+        checks = Checks()
+        for name in missing:
             checks.add(f"Missing option '{name}'.")
-    guard = canonical_guard_spec(guard) if guard is not None else None
-    checks(validate, guard, bench, out, run, mode, limit, batch_size, concurrency, latency_items)
-    checks.done()
+        guard = canonical_guard_spec(guard) if guard is not None else None
+        args = (guard, bench, out, run, mode, limit, batch_size, concurrency, latency_items)
+        checks(validate, *args)
+        checks.done()
     report = guard_run(
         guard,
         bench,

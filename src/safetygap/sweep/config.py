@@ -109,7 +109,7 @@ def known_scorer(kind: str) -> None:
     from safetygap.helpfulness.scorers import SCORERS
 
     if kind not in SCORERS:
-        raise UserError(f"unknown scorer kind {kind!r}: choose from {', '.join(SCORERS)}")
+        SCORERS.get(kind)  # the registry's own error, naming the choices
 
 
 def known_model(spec: str) -> None:
