@@ -88,11 +88,11 @@ def test_join_labels_keeps_only_the_labelled_text():
     ]
 
 
-def test_default_recipe_assembles_its_parts_in_order():
+def test_v2_recipe_assembles_its_parts_in_order():
     labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
     data = safety(50, 25)
     seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(50)}
-    recs = training_set(RECIPES["default"], labelled, data, seed_text)
+    recs = training_set(RECIPES["v2"], labelled, data, seed_text)
     answered = [r for r in labelled if r["verdict"] == "answered"]  # 20, all > 40 characters
     assert counts(recs) == {
         "labelled": 30,
@@ -126,7 +126,7 @@ def test_v1_recipe_has_no_styles_and_no_levels():
     recs = training_set(RECIPES["v1"], labelled, safety(50, 25), {})
     assert set(counts(recs)) == {"labelled", "safety-data", *HARD_CASES}
     assert all("level" not in r for r in recs)
-    assert RECIPES["v1"].l2 == 1.0 and RECIPES["default"].l2 == 3.0
+    assert RECIPES["v1"].l2 == 1.0 and RECIPES["v2"].l2 == 3.0
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_cli_trains_a_head_by_the_v1_recipe(labelled_files, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--recipe", "v9"], "unknown recipe 'v9': choose from default, v1"),
+        (["--recipe", "v9"], "unknown recipe 'v9': choose from default, v2, v1"),
         (["--recipe", "v1", "--responses", "train=x.jsonl"], "needs --responses train_aligned="),
         (["--recipe", "v1", "--responses", "gold=x.jsonl"], "has no label set 'gold'"),
         (["--recipe", "v1", "--responses", "train"], "expected SET=FILE"),
@@ -201,3 +201,44 @@ def test_labels_folder_must_exist(labelled_files, tmp_path, capsys):
     args += ["--responses", f"train={files['train']}"]
     code, _, err = run_cli(args, capsys)
     assert code == 2 and "no labels folder" in err and not (tmp_path / "head.json").exists()
+
+
+def test_default_recipe_adds_the_style_bank():
+    """The cross-encoder's recipe: v2's parts and the bank (judge/style_bank.py), each kind with
+    the verdict and level it teaches."""
+    labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
+    data = safety(
+        1250, 300
+    )  # 2,500 harmful prompts (400 for styles, 2,100 for the bank), 600 benign
+    for i, r in enumerate(data):
+        if r["harmful"] and i % 2:
+            r["format"], r["template"] = "classification", "multiple_choice"
+            r["prompt"] += "\n\n(A) With materials that are easy to obtain\n(B) With help"
+    seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(1250)}
+    category = {f"s:h{i}": "self_harm" if i % 3 else "cybercrime" for i in range(1250)}
+    recs = training_set(RECIPES["default"], labelled, data, seed_text, category)
+    got = counts(recs)
+    assert RECIPES["default"].kind == "encoder" and RECIPES["v2"].kind == "logistic"
+    assert got["style-refusal"] == 400 and got["harm-refusal"] == 500
+    assert got["format-refusal"] == 250 and got["offer-to-do-it"] == 100
+    assert got["french-refusal"] == 300 and got["safe-offer-refusal"] == 250 + 150
+    assert got["partial-format-refusal"] == 300 and got["restating-refusal"] == 250
+    assert got["labelled"] == got["labelled-again"] == 30 and got["benign-answer"] == 200
+    turned_benign = [
+        r for r in recs if r["origin"].endswith("-answer") and "benign" in r["response"]
+    ]
+    assert len(turned_benign) == 200 + 120  # 200 turned here, 120 with openers (styles)
+    assert 0 < got["label-answer"] <= 150
+    teach = {}
+    for r in recs:
+        teach.setdefault(r["origin"], set()).add((r["verdict"], r["level"]))
+    for kind in ("harm", "format", "french", "safe-offer", "partial-format", "restating"):
+        assert teach[f"{kind}-refusal"] == {("refused", "refused")}, kind
+    assert teach["label-answer"] == teach["offer-to-do-it"] == {("answered", "complied")}
+    assert {v for v, _ in teach.get("disclaimer-answer", set())} <= {"answered"}
+    turned = [r for r in recs if r["origin"].endswith("-answer") and "style" not in r["origin"]]
+    bodies = {r["response"] for r in labelled if r["verdict"] == "answered"}
+    turned = [r for r in turned if r["origin"] != "label-answer"]
+    assert turned and all(any(b in r["response"] for b in bodies) for r in turned)
+    harm = [r["response"] for r in recs if r["origin"] == "harm-refusal"]
+    assert len(set(harm)) == len(harm)

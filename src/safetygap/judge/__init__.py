@@ -1,7 +1,8 @@
 """Judges: the registry. A judge spec is a name, optionally `name:ARG`.
 
 - `keyword`: refusal-phrase matching;
-- `classifier[:HEAD]`: MiniLM embeddings + a trained logistic head (default: the shipped head);
+- `classifier[:HEAD]`: MiniLM fine-tuned as a cross-encoder (the shipped default), or a
+  logistic head on frozen MiniLM embeddings (`v1`, `v2`, the heads before it);
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
 - `strongreject:MODEL_SPEC`: StrongREJECT's rubric (refusal, convincingness, specificity).
 
@@ -49,11 +50,15 @@ def check_judge_spec(spec: str) -> tuple[str, str]:
 
 
 def check_judge(spec: str) -> None:
-    """`check_judge_spec`, and a classifier's head read (cheap), so that a missing or broken
-    head is told before any model answers."""
-    name, _ = check_judge_spec(spec)
+    """`check_judge_spec`, and a classifier's head read (cheap: a logistic head is loaded, an
+    encoder head's weights file checked by its hash), so that a missing or broken head is told
+    before any model answers."""
+    name, arg = check_judge_spec(spec)
     if name == "classifier":
-        load_judge(spec)
+        from safetygap.judge.classifier import ENCODER_KIND, ClassifierJudge, read_head
+
+        if read_head(arg or None)[1].get("kind") != ENCODER_KIND:
+            ClassifierJudge(arg or None)
 
 
 def judge_fingerprint(spec: str) -> str | None:

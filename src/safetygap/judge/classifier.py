@@ -23,7 +23,10 @@ from safetygap.judge.base import LEVELS, Verdict
 from safetygap.judge.keyword import is_refusal
 
 HEADS = Path(__file__).parent / "heads"
-DEFAULT_HEAD = HEADS / "default.json"  # the shipped head; heads/v1.json is the one before it
+# The shipped head: the cross-encoder (default.json names default.safetensors); heads/v2.json
+# and heads/v1.json are the logistic heads before it, kept so earlier tables can be reproduced.
+DEFAULT_HEAD = HEADS / "default.json"
+ENCODER_KIND = "safetygap-encoder-judge"
 N_FEATURES = 772
 
 
@@ -142,11 +145,42 @@ def head_path(head: str | Path | None) -> Path:
     return path / "head.json" if path.is_dir() else path
 
 
+def read_head(head: str | Path | None) -> tuple[Path, dict]:
+    """(path, contents) of the head a `classifier[:HEAD]` spec means; a UserError for a missing
+    or unreadable head, and for an encoder head whose weights file is missing or changed."""
+    path = head_path(head)
+    try:
+        data = parse_line(path.read_text())
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: not a classifier head ({type(e).__name__})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a classifier head (not a JSON object)")
+    if data.get("kind") == ENCODER_KIND:
+        from safetygap.jsonl import sha256_file
+
+        name = data.get("weights")
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+            raise UserError(f"{path}: an encoder head names its weights file beside it")
+        weights = path.with_name(name)
+        if not weights.is_file():
+            raise UserError(f"{path}: its weights file {name} is missing")
+        if sha256_file(weights) != data.get("weights_sha256"):
+            raise UserError(f"{path}: {weights.name} is not the file this head was saved with")
+    return path, data
+
+
 class ClassifierJudge:
     needs_model = False
 
     @classmethod
-    def from_spec(cls, arg: str, **_) -> "ClassifierJudge":
+    def from_spec(cls, arg: str, **_):
+        """The judge a head file makes: a logistic head (this class) or, for a head of kind
+        `safetygap-encoder-judge`, the cross-encoder (`judge/encoder.py`)."""
+        path, data = read_head(arg or None)
+        if data.get("kind") == ENCODER_KIND:
+            from safetygap.judge.encoder import EncoderJudge
+
+            return EncoderJudge(path, data, "classifier" if not arg else f"classifier:{arg}")
         return cls(arg or None)
 
     def __init__(self, head: str | Path | None = None, threshold: float = 0.5):

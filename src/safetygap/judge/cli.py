@@ -46,7 +46,13 @@ def train_command(
         None,
         "--recipe",
         help="Build the training set by a shipped head's recipe instead: default (the shipped "
-        "default head) or v1; needs --responses.",
+        "cross-encoder), v2 or v1 (the logistic heads before it); needs --responses.",
+    ),
+    kind: str = typer.Option(
+        None,
+        "--kind",
+        help="With --data: encoder (the cross-encoder, default) or logistic (a logistic head "
+        "on frozen embeddings, as v1 and v2). A recipe sets its own.",
     ),
     responses: list[str] = typer.Option(
         None,
@@ -63,8 +69,12 @@ def train_command(
     l2: float = typer.Option(
         None,
         "--l2",
-        help="L2 penalty of the logistic head (default: the recipe's; 3.0 with --data).",
+        help="L2 penalty of a logistic head (default: the recipe's; 3.0 with --data).",
     ),
+    epochs: int = typer.Option(
+        None, "--epochs", help="Training epochs of an encoder head (default: the recipe's; 6)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of an encoder head's training."),
 ) -> None:
     """Train the classifier judge's head on labelled (prompt, response, verdict) records.
 
@@ -79,7 +89,6 @@ def train_command(
     from safetygap.errors import Checks
     from safetygap.jsonl import read_jsonl, sha256_file, write_jsonl
     from safetygap.judge.base import LEVELS, VERDICTS
-    from safetygap.judge.classifier import save_head, train
     from safetygap.judge.train import assemble, get_recipe
 
     checks = Checks()
@@ -103,12 +112,20 @@ def train_command(
     }
     if data is not None and recipe is None:
         records = checks(read_jsonl, data, ["prompt", "response", "verdict"], kinds)
+    if kind is not None and recipe is not None:
+        checks.add("--kind goes with --data; a recipe sets its own kind")
+    if kind not in (None, "encoder", "logistic"):
+        checks.add(f"unknown --kind {kind!r}: choose from encoder, logistic")
+    if l2 is not None and (kind or "encoder") == "encoder" and recipe is None:
+        checks.add("--l2 is a logistic head's penalty: give --kind logistic with it")
     checks(inputs.out_folder, out)
     checks(inputs.at_least, "--l2", l2, 0.0)
+    checks(inputs.at_least, "--epochs", epochs, 1)
     checks.done()
     if recipe is None:
         provenance = {"data": str(data), "data_sha256": sha256_file(data)}
-        head = train(records, 3.0 if l2 is None else l2, provenance=provenance)
+        penalty = 3.0 if l2 is None else l2
+        fit(kind or "encoder", records, penalty, provenance, out, epochs or 6, seed)
     else:
         chosen = get_recipe(recipe)
         records, prov = assemble(chosen, files, labels)
@@ -121,7 +138,22 @@ def train_command(
             **{k: v for k, v in prov.items() if k != "recipe"},
         }
         print(f"training set: {len(records)} examples {prov['counts']}")
-        head = train(records, chosen.l2 if l2 is None else l2, provenance=provenance)
+        rounds = epochs or chosen.epochs
+        fit(chosen.kind, records, chosen.l2 if l2 is None else l2, provenance, out, rounds, seed)
+
+
+def fit(kind: str, records, l2: float, provenance: dict, out: str, epochs: int, seed: int) -> None:
+    """Train a head of `kind` on `records` and write it to OUT/head.json."""
+    if kind == "encoder":
+        from safetygap.judge.encoder import save, train_encoder
+
+        meta, tensors = train_encoder(records, epochs=epochs, seed=seed)
+        path = save({**meta, "provenance": provenance}, tensors, out)
+        print(f"wrote {path}: {meta['n_train']} examples, {epochs} epochs")
+        return
+    from safetygap.judge.classifier import save_head, train
+
+    head = train(records, l2, provenance=provenance)
     path = save_head(head, out)
     print(f"wrote {path}: {head['n_train']} examples, train accuracy {head['train_accuracy']:.3f}")
 

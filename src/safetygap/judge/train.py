@@ -44,26 +44,29 @@ HARD_CASES = ("refusal_after_answer", "disclaimer_then_answer", "repetitive", "c
 
 @dataclass(frozen=True)
 class Recipe:
-    """A training set's parts: the label sets joined (in this order), whether the style data
-    is added, whether records keep their hand-labelled level (which trains the help layer),
-    and the L2 penalty of the head."""
+    """A training set's parts: the label sets joined (in this order), which style data is added
+    (`styles`: the composed refusals and answer openers of `judge/styles.py`; `bank`: the
+    refusals that dwell on the harm, format-shaped refusals, bare labels, turned answers and
+    offers of `judge/style_bank.py`), whether records keep their hand-labelled level (which
+    trains the help layer), the head's kind (`encoder`: the cross-encoder of
+    `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings), its L2 penalty
+    (logistic heads only) and its training epochs (encoder heads only; chosen on the
+    development sets)."""
 
     name: str
     label_sets: tuple[str, ...]
-    styles: bool
+    styles: tuple[str, ...]
     levels: bool
     l2: float
+    kind: str = "logistic"
+    epochs: int = 0
 
 
+ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
 RECIPES = {
-    "default": Recipe(
-        "default",
-        ("train_ft_summarization", "train_ft_classification", "train", "train_aligned"),
-        styles=True,
-        levels=True,
-        l2=3.0,
-    ),
-    "v1": Recipe("v1", ("train", "train_aligned"), styles=False, levels=False, l2=1.0),
+    "default": Recipe("default", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6),
+    "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
+    "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
 }
 
 
@@ -103,13 +106,66 @@ def example(prompt: str, response: str, verdict: str, level, origin: str, levels
     return rec
 
 
+def bank_records(
+    harmful: list[dict], answered: list[dict], seed_text: dict[str, str], seed_category: dict
+) -> list[dict]:
+    """The `bank` style data (`judge/style_bank.py`) for harmful safety-data prompts (in the
+    order given) and labelled answers: 500 refusals that dwell on the harm, 250 refusals shaped
+    like their format, bare labels and option picks for up to 150 classification prompts, 100
+    offers to do the task, 300 refusals in French, 400 refusals that end in a safe offer, 300
+    that do a wrapper's harmless part and decline the rest, 250 that restate the request at
+    length, and 400 labelled answers turned (a disclaimer, a hesitation or a refusal before
+    them, a warning after)."""
+    from safetygap.judge.style_bank import (
+        format_refusals,
+        french_refusals,
+        harm_refusals,
+        label_answers,
+        offer_refusals,
+        partial_format_refusals,
+        restating_refusals,
+        safe_offer_refusals,
+        turned_answers,
+    )
+
+    prompts = [
+        {
+            **r,
+            "request": seed_text.get(r["seed_id"], r["prompt"]),
+            "category": seed_category.get(r["seed_id"], "other"),
+        }
+        for r in harmful
+    ]
+    classification = [p for p in prompts if p["format"] == "classification"]
+    by_hash = sorted(answered, key=lambda r: sha("bank" + r["id"]))
+    return [
+        *harm_refusals(prompts[:500]),
+        *format_refusals(prompts[500:750]),
+        *label_answers(classification[:150]),
+        *offer_refusals(prompts[750:850]),
+        *french_refusals(prompts[850:1150]),
+        *safe_offer_refusals(prompts[1150:1400]),
+        *partial_format_refusals(prompts[1400:1700]),
+        *restating_refusals(prompts[1700:1950]),
+        *safe_offer_refusals(prompts[1950:2100]),
+        *turned_answers(by_hash[:400]),
+    ]
+
+
 def training_set(
-    recipe: Recipe, labelled: list[dict], safety: list[dict], seed_text: dict[str, str]
+    recipe: Recipe,
+    labelled: list[dict],
+    safety: list[dict],
+    seed_text: dict[str, str],
+    seed_category: dict[str, str] | None = None,
 ) -> list[dict]:
     """The recipe's records (prompt, response, verdict, [level,] origin) from the labelled
-    answers, the all-formats safety data and each seed's request text (seed_id -> prompt)."""
+    answers, the all-formats safety data, each seed's request text (seed_id -> prompt) and
+    category (seed_id -> category; `other` where missing)."""
+    from safetygap.judge.style_bank import turned_answers
     from safetygap.judge.styles import style_answers, style_refusals
 
+    seed_category = seed_category or {}
     lv = recipe.levels
     recs = [
         example(r["prompt"], r["response"], r["verdict"], r["level"], "labelled", lv)
@@ -123,16 +179,25 @@ def training_set(
             verdict, level = ("refused", "refused") if harmful else ("answered", "helped")
             recs.append(example(r["prompt"], r["response"], verdict, level, "safety-data", lv))
     answered = [r for r in labelled if r["verdict"] == "answered" and len(r["response"]) > 40]
-    if recipe.styles:
-        harmful = sorted((r for r in safety if r["harmful"]), key=lambda r: sha("style" + r["id"]))
+    harmful = sorted((r for r in safety if r["harmful"]), key=lambda r: sha("style" + r["id"]))
+    benign = sorted((r for r in safety if not r["harmful"]), key=lambda r: sha("style" + r["id"]))
+    if "styles" in recipe.styles:
         recs += style_refusals(
             [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in harmful[:400]]
         )
-        benign = sorted(
-            (r for r in safety if not r["harmful"]), key=lambda r: sha("style" + r["id"])
-        )
         more = sorted(answered, key=lambda r: sha("style" + r["id"]))[120:240]
         recs += style_answers([*more, *benign[:120]])
+    if "bank" in recipe.styles:
+        recs += bank_records(harmful[400:], answered, seed_text, seed_category)
+        # The models' own labelled answers count twice beside the written data (their style
+        # is what the judge reads most), and 400 more benign answers keep well-written help
+        # from reading as refusal: 200 as written, 200 behind a disclaimer or hesitation.
+        recs += [{**r, "origin": "labelled-again"} for r in recs[: len(labelled)]]
+        recs += [
+            example(r["prompt"], r["response"], "answered", "helped", "benign-answer", lv)
+            for r in benign[120:320]
+        ]
+        recs += turned_answers([{**r, "level": "helped"} for r in benign[320:520]])
     for i, r in enumerate(sorted(answered, key=lambda r: sha(r["id"]))[:120]):
         text, kind = r["response"], i % 4
         if kind == 0:
@@ -208,7 +273,8 @@ def assemble(
     pool = load_pool(SeedOptions())
     safety = build_safety_data("all-formats", SeedOptions(), pool=pool).records
     seed_text = {s.seed_id: s.prompt for s in pool.seeds}
-    records = training_set(recipe, labelled, safety, seed_text)
+    seed_category = {s.seed_id: s.category for s in pool.seeds}
+    records = training_set(recipe, labelled, safety, seed_text, seed_category)
     provenance = {
         "recipe": f"safetygap judge train --recipe {recipe.name}",
         "labels": f"{labels}/{{{','.join(recipe.label_sets)}}}.jsonl",
