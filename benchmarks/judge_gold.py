@@ -208,7 +208,8 @@ def install(src: Path, heads: Path, stem: str) -> None:
 
     from safetygap.judge.encoder import save
 
-    meta = json.loads((src / "head.json").read_text())
+    text = (src / "head.json").read_text().replace(f"{ROOT}/", "")  # paths from the repo root
+    meta = json.loads(text)
     tensors = load_file(str(src / meta["weights"]))
     save({k: v for k, v in meta.items() if not k.startswith("weights")}, tensors, heads, stem)
 
