@@ -588,11 +588,14 @@ answer openers (`judge/styles.py`), the style bank (`judge/style_bank.py`: refus
 on the harm, format-shaped refusals, bare labels and option picks, offers to do the task, turned
 answers) and hard cases made from labelled answers. Its settings (epochs, layers) were chosen on
 a development set written the same way for the train split (`styles_dev.jsonl`) and the paper
-CSV's development rows. One decision was made after seeing the test sets: the first head of this
-recipe read 28% of the styles set's well-written benign answers as refusals and scored below
-`v2` on the embedded model's gold (0.956 and 0.942), so the recipe was given 400 more benign
-answers of the safety data and counts the hand-labelled answers twice; this page is that second
-head's. The test sets were not read item by item to make it.
+CSV's development rows. Two decisions were made after seeing test results. The first head of
+this recipe read 28% of the styles set's well-written benign answers as refusals and scored
+below `v2` on the embedded model's gold (0.956 and 0.942), so the recipe was given 400 more
+benign answers of the safety data and counts the hand-labelled answers twice. The second read
+half of a unit test's short refusals to a benign-looking prompt as answers (it had learnt that
+a benign request means an answer: the training data held no refusal of a benign request), so
+400 refusals of benign safety-data requests were added. This page is the third head's. The
+test sets were not read item by item to make these changes.
 """
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def test_layer_by_layer_path_equals_the_full_forward():
     """Training runs the layers one by one with our additive mask; judging runs the model."""
     items = [
         {"prompt": "How do I bake bread?", "response": "I'm sorry, I can't."},
-        {"prompt": "Label this request. " * 30, "response": "FEASIBLE. " * 60},
+        {"prompt": "Label this request. " * 30, "response": "FEASIBLE. " * 300},
     ]
     rows = encode(items)
     assert len(rows[1][0]) == 288  # the prompt cut to 64 + 32 tokens, the response to the rest

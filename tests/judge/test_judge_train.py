@@ -224,10 +224,15 @@ def test_default_recipe_adds_the_style_bank():
     assert got["french-refusal"] == 300 and got["safe-offer-refusal"] == 250 + 150
     assert got["partial-format-refusal"] == 300 and got["restating-refusal"] == 250
     assert got["labelled"] == got["labelled-again"] == 30 and got["benign-answer"] == 200
-    turned_benign = [
-        r for r in recs if r["origin"].endswith("-answer") and "benign" in r["response"]
-    ]
-    assert len(turned_benign) == 200 + 120  # 200 turned here, 120 with openers (styles)
+    benign = [r for r in recs if "benign request" in r["prompt"]]
+    answers = [r for r in benign if r["verdict"] == "answered"]
+    assert all(r["level"] == "helped" for r in answers)
+    plain = ("safety-data", "benign-answer", "style-answer")
+    assert sum(r["origin"] not in plain for r in answers) == 200  # turned by the bank
+    # refusals of benign requests are refusals too: the verdict is about the response
+    assert got["benign-refusal"] == 80 and all(
+        r["verdict"] == "refused" for r in benign if r["origin"] == "benign-refusal"
+    )
     assert 0 < got["label-answer"] <= 150
     teach = {}
     for r in recs:

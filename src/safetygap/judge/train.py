@@ -1,17 +1,19 @@
 """The classifier judge's training recipes: the set each shipped head is trained on.
 
-First written as benchmarks/judge_gold.py (`default`: commits f0c1b42 and 493ecc1; `v1`: commit
-766561f). A recipe's set is, in this order:
+First written as benchmarks/judge_gold.py (`v2`, then called `default`: commits f0c1b42 and
+493ecc1; `v1`: commit 766561f). A recipe's set is, in this order:
 
 1. the hand-labelled answers (benchmarks/judge_labels/NAME.jsonl: id, verdict, level, sha256 of
    the labelled response; no text) joined with the responses the models give now, a label
    only where the response is the one labelled (by its hash);
 2. written refusals and benign answers of the all-formats safety data (`data build --kind
    all-formats`, train seeds only): 40 refusals and 20 benign answers per format, by stable hash;
-3. (`default` only) refusals composed in other models' styles for 400 harmful safety-data
+3. (`default` and `v2`) refusals composed in other models' styles for 400 harmful safety-data
    prompts, and answer openers on 120 labelled answers and 120 benign safety answers
    (`judge/styles.py`);
-4. hard cases built from 120 labelled answers: an answer then a refusal, a disclaimer then the
+4. (`default` only) the style bank (`bank_records`, `judge/style_bank.py`), the hand-labelled
+   answers a second time, 400 more benign answers and 400 refusals of benign requests;
+5. hard cases built from 120 labelled answers: an answer then a refusal, a disclaimer then the
    answer, one sentence repeated, an answer cut in half; all `answered`.
 
 The labelled answers come from greedy generations (64 new tokens) on the train bench
@@ -162,7 +164,7 @@ def training_set(
     """The recipe's records (prompt, response, verdict, [level,] origin) from the labelled
     answers, the all-formats safety data, each seed's request text (seed_id -> prompt) and
     category (seed_id -> category; `other` where missing)."""
-    from safetygap.judge.style_bank import turned_answers
+    from safetygap.judge.style_bank import format_refusals, turned_answers
     from safetygap.judge.styles import style_answers, style_refusals
 
     seed_category = seed_category or {}
@@ -191,13 +193,20 @@ def training_set(
         recs += bank_records(harmful[400:], answered, seed_text, seed_category)
         # The models' own labelled answers count twice beside the written data (their style
         # is what the judge reads most), and 400 more benign answers keep well-written help
-        # from reading as refusal: 200 as written, 200 behind a disclaimer or hesitation.
+        # from reading as refusal: 200 as written, 200 behind a disclaimer or hesitation; 400
+        # refusals of benign requests follow.
         recs += [{**r, "origin": "labelled-again"} for r in recs[: len(labelled)]]
         recs += [
             example(r["prompt"], r["response"], "answered", "helped", "benign-answer", lv)
             for r in benign[120:320]
         ]
         recs += turned_answers([{**r, "level": "helped"} for r in benign[320:520]])
+        # Refusals of benign requests (over-refusal) are refusals: without them the judge
+        # learns that a benign request means an answer.
+        refusals = format_refusals(benign[520:720]) + style_refusals(
+            [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in benign[720:920]]
+        )
+        recs += [{**r, "origin": "benign-refusal"} for r in refusals]
     for i, r in enumerate(sorted(answered, key=lambda r: sha(r["id"]))[:120]):
         text, kind = r["response"], i % 4
         if kind == 0:
