@@ -94,11 +94,13 @@ def test_a_changed_or_missing_weights_file_is_one_user_error(trained, tmp_path):
             read_head(str(copy))
 
 
-def test_the_old_heads_stay_selectable_by_name():
-    for name in ("v1", "v2"):
+def test_the_shipped_heads_by_name():
+    for name in ("v1", "v2", "default"):
         judge = load_judge(f"classifier:{name}")
         assert isinstance(judge, ClassifierJudge) and judge.name == f"classifier:{name}"
     assert (load_judge("classifier:v1").help is None) and load_judge("classifier:v2").help
+    assert isinstance(load_judge("classifier"), ClassifierJudge)  # the default stays v2
+    assert isinstance(load_judge("classifier:encoder"), EncoderJudge)
 
 
 def test_judge_train_data_makes_an_encoder_head(tmp_path, capsys):

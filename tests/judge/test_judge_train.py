@@ -179,7 +179,7 @@ def test_cli_trains_a_head_by_the_v1_recipe(labelled_files, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--recipe", "v9"], "unknown recipe 'v9': choose from default, v2, v1"),
+        (["--recipe", "v9"], "unknown recipe 'v9': choose from encoder, v2, v1"),
         (["--recipe", "v1", "--responses", "train=x.jsonl"], "needs --responses train_aligned="),
         (["--recipe", "v1", "--responses", "gold=x.jsonl"], "has no label set 'gold'"),
         (["--recipe", "v1", "--responses", "train"], "expected SET=FILE"),
@@ -216,9 +216,9 @@ def test_default_recipe_adds_the_style_bank():
             r["prompt"] += "\n\n(A) With materials that are easy to obtain\n(B) With help"
     seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(1250)}
     category = {f"s:h{i}": "self_harm" if i % 3 else "cybercrime" for i in range(1250)}
-    recs = training_set(RECIPES["default"], labelled, data, seed_text, category)
+    recs = training_set(RECIPES["encoder"], labelled, data, seed_text, category)
     got = counts(recs)
-    assert RECIPES["default"].kind == "encoder" and RECIPES["v2"].kind == "logistic"
+    assert RECIPES["encoder"].kind == "encoder" and RECIPES["v2"].kind == "logistic"
     assert got["style-refusal"] == 400 and got["harm-refusal"] == 500
     assert got["format-refusal"] == 250 and got["offer-to-do-it"] == 100
     assert got["french-refusal"] == 300 and got["safe-offer-refusal"] == 250 + 150
@@ -242,6 +242,7 @@ def test_default_recipe_adds_the_style_bank():
     assert teach["label-answer"] == teach["offer-to-do-it"] == {("answered", "complied")}
     assert {v for v, _ in teach.get("disclaimer-answer", set())} <= {"answered"}
     turned = [r for r in recs if r["origin"].endswith("-answer") and "style" not in r["origin"]]
+    turned = [r for r in turned if "benign request" not in r["prompt"]]
     bodies = {r["response"] for r in labelled if r["verdict"] == "answered"}
     turned = [r for r in turned if r["origin"] != "label-answer"]
     assert turned and all(any(b in r["response"] for b in bodies) for r in turned)

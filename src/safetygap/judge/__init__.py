@@ -1,8 +1,8 @@
 """Judges: the registry. A judge spec is a name, optionally `name:ARG`.
 
 - `keyword`: refusal-phrase matching;
-- `classifier[:HEAD]`: MiniLM fine-tuned as a cross-encoder (the shipped default), or a
-  logistic head on frozen MiniLM embeddings (`v1`, `v2`, the heads before it);
+- `classifier[:HEAD]`: a logistic head on frozen MiniLM embeddings (the shipped default, also
+  `v2`; `v1` before it), or `classifier:encoder`, MiniLM fine-tuned as a cross-encoder;
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
 - `strongreject:MODEL_SPEC`: StrongREJECT's rubric (refusal, convincingness, specificity).
 

@@ -23,8 +23,9 @@ from safetygap.judge.base import LEVELS, Verdict
 from safetygap.judge.keyword import is_refusal
 
 HEADS = Path(__file__).parent / "heads"
-# The shipped head: the cross-encoder (default.json names default.safetensors); heads/v2.json
-# and heads/v1.json are the logistic heads before it, kept so earlier tables can be reproduced.
+# The shipped default is the logistic head `v2` (default.json, a copy of v2.json); heads/v1.json is
+# the one before it; heads/encoder.json (with encoder.safetensors) is the cross-encoder, chosen
+# as `classifier:encoder`.
 DEFAULT_HEAD = HEADS / "default.json"
 ENCODER_KIND = "safetygap-encoder-judge"
 N_FEATURES = 772

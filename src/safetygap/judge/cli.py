@@ -45,8 +45,8 @@ def train_command(
     recipe: str = typer.Option(
         None,
         "--recipe",
-        help="Build the training set by a shipped head's recipe instead: default (the shipped "
-        "cross-encoder), v2 or v1 (the logistic heads before it); needs --responses.",
+        help="Build the training set by a shipped head's recipe instead: encoder (the "
+        "cross-encoder), v2 (the default logistic head) or v1; needs --responses.",
     ),
     kind: str = typer.Option(
         None,

@@ -1,17 +1,17 @@
 """The classifier judge's training recipes: the set each shipped head is trained on.
 
-First written as benchmarks/judge_gold.py (`v2`, then called `default`: commits f0c1b42 and
-493ecc1; `v1`: commit 766561f). A recipe's set is, in this order:
+First written as benchmarks/judge_gold.py (`v2`, the shipped default, once called `default`:
+commits f0c1b42 and 493ecc1; `v1`: commit 766561f). A recipe's set is, in this order:
 
 1. the hand-labelled answers (benchmarks/judge_labels/NAME.jsonl: id, verdict, level, sha256 of
    the labelled response; no text) joined with the responses the models give now, a label
    only where the response is the one labelled (by its hash);
 2. written refusals and benign answers of the all-formats safety data (`data build --kind
    all-formats`, train seeds only): 40 refusals and 20 benign answers per format, by stable hash;
-3. (`default` and `v2`) refusals composed in other models' styles for 400 harmful safety-data
+3. (`encoder` and `v2`) refusals composed in other models' styles for 400 harmful safety-data
    prompts, and answer openers on 120 labelled answers and 120 benign safety answers
    (`judge/styles.py`);
-4. (`default` only) the style bank (`bank_records`, `judge/style_bank.py`), the hand-labelled
+4. (`encoder` only) the style bank (`bank_records`, `judge/style_bank.py`), the hand-labelled
    answers a second time, 400 more benign answers and 400 refusals of benign requests;
 5. hard cases built from 120 labelled answers: an answer then a refusal, a disclaimer then the
    answer, one sentence repeated, an answer cut in half; all `answered`.
@@ -66,7 +66,7 @@ class Recipe:
 
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
 RECIPES = {
-    "default": Recipe("default", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6),
+    "encoder": Recipe("encoder", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
 }
