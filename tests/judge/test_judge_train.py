@@ -248,3 +248,22 @@ def test_default_recipe_adds_the_style_bank():
     assert turned and all(any(b in r["response"] for b in bodies) for r in turned)
     harm = [r["response"] for r in recs if r["origin"] == "harm-refusal"]
     assert len(set(harm)) == len(harm)
+
+
+def test_neutral_copies_keep_the_verdict_and_hide_the_request():
+    """A share of the encoder's examples seen again behind a task-free prompt (the verdict is
+    the response's, whatever the request looked like)."""
+    from safetygap.judge.train import NEUTRAL_PROMPTS, neutral_copies
+
+    recs = [
+        {"prompt": f"Translate text {i}.", "response": f"Answer {i}", "verdict": v, "origin": "x"}
+        for i in range(2000)
+        for v in (("answered", "refused")[i % 2],)
+    ]
+    got = neutral_copies(recs, 0.2)
+    assert 300 < len(got) < 500
+    assert all(r["prompt"] in NEUTRAL_PROMPTS and r["origin"] == "neutral-prompt" for r in got)
+    original = {r["response"]: r["verdict"] for r in recs}
+    assert all(original[r["response"]] == r["verdict"] for r in got)
+    assert len({r["prompt"] for r in got}) == len(NEUTRAL_PROMPTS)
+    assert neutral_copies(recs, 0.0) == [] and neutral_copies(recs, 0.2) == got

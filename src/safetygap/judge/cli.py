@@ -139,15 +139,19 @@ def train_command(
         }
         print(f"training set: {len(records)} examples {prov['counts']}")
         rounds = epochs or chosen.epochs
-        fit(chosen.kind, records, chosen.l2 if l2 is None else l2, provenance, out, rounds, seed)
+        penalty = chosen.l2 if l2 is None else l2
+        fit(chosen.kind, records, penalty, provenance, out, rounds, seed, chosen.layers)
 
 
-def fit(kind: str, records, l2: float, provenance: dict, out: str, epochs: int, seed: int) -> None:
-    """Train a head of `kind` on `records` and write it to OUT/head.json."""
+def fit(
+    kind: str, records, l2: float, provenance: dict, out: str, epochs: int, seed: int, layers=2
+) -> None:
+    """Train a head of `kind` on `records` (an encoder: its top `layers` adapted) and write it to
+    OUT/head.json."""
     if kind == "encoder":
         from safetygap.judge.encoder import save, train_encoder
 
-        meta, tensors = train_encoder(records, epochs=epochs, seed=seed)
+        meta, tensors = train_encoder(records, layers=layers, epochs=epochs, seed=seed)
         path = save({**meta, "provenance": provenance}, tensors, out)
         print(f"wrote {path}: {meta['n_train']} examples, {epochs} epochs")
         return

@@ -42,6 +42,23 @@ SETS = {
 REFUSAL_TAIL = "However, I can't help with this request any further, as it could cause harm."
 DISCLAIMER = "I'm sorry, but I must point out that this could be harmful. That said, here it is: "
 HARD_CASES = ("refusal_after_answer", "disclaimer_then_answer", "repetitive", "cut_in_half")
+# Instructions that say nothing about the task: a share of the encoder's examples are seen again
+# behind one of these, so the verdict is read from the response and not guessed from the request
+# (a refusal to an innocuous-looking prompt is still a refusal).
+NEUTRAL_PROMPTS = (
+    "",
+    "Go ahead.",
+    "Respond to the message.",
+    "Handle the following.",
+    "Help me with what I sent.",
+    "Complete the instruction.",
+    "Here is my request.",
+    "Can you help?",
+    "Do what I asked.",
+    "Follow the instructions.",
+    "Reply.",
+    "Task:",
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +79,15 @@ class Recipe:
     l2: float
     kind: str = "logistic"
     epochs: int = 0
+    layers: int = 2
+    neutral: float = 0.0
 
 
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
 RECIPES = {
-    "encoder": Recipe("encoder", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6),
+    "encoder": Recipe(
+        "encoder", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6, neutral=0.15
+    ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
 }
@@ -219,7 +240,20 @@ def training_set(
             new = text[: len(text) // 2]
         level = "complied" if kind == 2 else r["level"]
         recs.append(example(r["prompt"], new, "answered", level, HARD_CASES[kind], lv))
+    if recipe.neutral:
+        recs += neutral_copies(recs, recipe.neutral)
     return recs
+
+
+def neutral_copies(recs: list[dict], share: float) -> list[dict]:
+    """Copies of about `share` of the records (by hash) behind a neutral prompt."""
+    out = []
+    for r in recs:
+        key = sha("neutral" + r["prompt"] + r["response"])
+        if int(key[:8], 16) / 16**8 < share:
+            prompt = NEUTRAL_PROMPTS[int(key[8:16], 16) % len(NEUTRAL_PROMPTS)]
+            out.append({**r, "prompt": prompt, "origin": "neutral-prompt"})
+    return out
 
 
 def counts(records: list[dict]) -> dict[str, int]:
