@@ -15,6 +15,8 @@ commits f0c1b42 and 493ecc1; `v1`: commit 766561f). A recipe's set is, in this o
    answers a second time, 400 more benign answers and 400 refusals of benign requests;
 5. hard cases built from 120 labelled answers: an answer then a refusal, a disclaimer then the
    answer, one sentence repeated, an answer cut in half; all `answered`.
+6. (`encoder` only) about 15% of all the above again, behind a prompt that says nothing about
+   the task (`neutral_copies`), so a refusal to an innocuous-looking request reads as one.
 
 The labelled answers come from greedy generations (64 new tokens) on the train bench
 (`bench build --split train --seeds 48 --benign 12`) by the models in `SETS`; `judge train
@@ -69,8 +71,8 @@ class Recipe:
     offers of `judge/style_bank.py`), whether records keep their hand-labelled level (which
     trains the help layer), the head's kind (`encoder`: the cross-encoder of
     `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings), its L2 penalty
-    (logistic heads only) and its training epochs (encoder heads only; chosen on the
-    development sets)."""
+    (logistic heads only), and for encoder heads the training epochs, the layers adapted and the
+    share of neutral-prompt copies (chosen on the development sets, benchmarks/judge_dev.py)."""
 
     name: str
     label_sets: tuple[str, ...]
