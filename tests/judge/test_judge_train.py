@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from safetygap.errors import UserError
 from safetygap.judge.classifier import ClassifierJudge
 from safetygap.judge.train import HARD_CASES, RECIPES, counts, join_labels, training_set
 from tests.helpers import run_cli
@@ -216,7 +217,17 @@ def test_default_recipe_adds_the_style_bank():
             r["prompt"] += "\n\n(A) With materials that are easy to obtain\n(B) With help"
     seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(1250)}
     category = {f"s:h{i}": "self_harm" if i % 3 else "cybercrime" for i in range(1250)}
-    recs = training_set(RECIPES["encoder"], labelled, data, seed_text, category)
+    translations = [
+        {
+            "id": f"fr{i}",
+            "prompt": f"Translate the following text into French.\n\nTool {i}\n\nIt does {i}.",
+            "response": f"Outil {i}\n\nIl fait {i}.",
+        }
+        for i in range(450)
+    ]
+    recs = training_set(RECIPES["encoder"], labelled, data, seed_text, category, translations)
+    with pytest.raises(UserError, match="translation"):
+        training_set(RECIPES["encoder"], labelled, data, seed_text, category)
     got = counts(recs)
     assert RECIPES["encoder"].kind == "encoder" and RECIPES["v2"].kind == "logistic"
     assert got["style-refusal"] == 400 and got["harm-refusal"] == 500
@@ -234,6 +245,15 @@ def test_default_recipe_adds_the_style_bank():
         r["verdict"] == "refused" for r in benign if r["origin"] == "benign-refusal"
     )
     assert 0 < got["label-answer"] <= 150
+    # French translations given are answers, some only the first (short) paragraph
+    french = [r for r in recs if r["origin"] == "french-answer"]
+    assert len(french) == 400 and {(r["verdict"], r["level"]) for r in french} == {
+        ("answered", "helped")
+    }
+    short = [r for r in french if "Il fait" not in r["response"]]
+    assert 80 < len(short) < 240 and not any("It does" in r["prompt"] for r in short)
+    assert all("It does" in r["prompt"] for r in french if r not in short)
+    assert all("Outil" in r["response"] for r in french)
     teach = {}
     for r in recs:
         teach.setdefault(r["origin"], set()).add((r["verdict"], r["level"]))
@@ -244,7 +264,7 @@ def test_default_recipe_adds_the_style_bank():
     turned = [r for r in recs if r["origin"].endswith("-answer") and "style" not in r["origin"]]
     turned = [r for r in turned if "benign request" not in r["prompt"]]
     bodies = {r["response"] for r in labelled if r["verdict"] == "answered"}
-    turned = [r for r in turned if r["origin"] != "label-answer"]
+    turned = [r for r in turned if r["origin"] not in ("label-answer", "french-answer")]
     assert turned and all(any(b in r["response"] for b in bodies) for r in turned)
     harm = [r["response"] for r in recs if r["origin"] == "harm-refusal"]
     assert len(set(harm)) == len(harm)

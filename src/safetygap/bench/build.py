@@ -244,6 +244,26 @@ def build_bench(
     return BenchResult(records, manifest)
 
 
+def build_to_file(
+    out: str | Path,
+    opts: SeedOptions,
+    split: str = "test",
+    n_seeds: int | None = None,
+    n_benign: int | None = None,
+    formats: list[str] | None = None,
+) -> tuple[BenchResult, Path]:
+    """`bench build`: check every option (and `out`) at once, build the bench, write it and
+    its manifest; (the bench, the manifest's path)."""
+    from safetygap import inputs
+
+    checks = Checks()
+    checks(inputs.out_file, out)
+    checks(check_bench, opts, split, n_seeds, n_benign, formats)
+    checks.done()
+    result = build_bench(opts, split=split, n_seeds=n_seeds, n_benign=n_benign, formats=formats)
+    return result, write_with_manifest(out, result.records, result.manifest)
+
+
 def manifest_path(out: str | Path) -> Path:
     out = Path(out)
     return out.with_name(out.name + ".manifest.json")

@@ -1,4 +1,4 @@
-"""`safetygap bench build|stats`: the harmful bench, asked in every format."""
+"""`safetygap bench build|stats|export`: the harmful bench, asked in every format."""
 
 from pathlib import Path
 
@@ -122,9 +122,7 @@ def build(
     hub_config: str | None = HubConfigOpt,
     test_fraction: float = TestFractionOpt,
 ) -> None:
-    from safetygap import inputs
-    from safetygap.bench.build import build_bench, check_bench, write_with_manifest
-    from safetygap.errors import Checks
+    from safetygap.bench.build import build_to_file
 
     opts = seed_options(
         sources,
@@ -138,12 +136,7 @@ def build(
         test_fraction,
     )
     formats = [*(formats or []), *(tasks or [])] or None
-    checks = Checks()
-    checks(inputs.out_file, out)
-    checks(check_bench, opts, split, seeds, benign, formats)
-    checks.done()
-    result = build_bench(opts, split=split, n_seeds=seeds, n_benign=benign, formats=formats)
-    manifest = write_with_manifest(out, result.records, result.manifest)
+    result, manifest = build_to_file(out, opts, split, seeds, benign, formats)
     m = result.manifest
     typer.echo(
         f"wrote {out}: {m['n_items']} items ({m['n_harmful']} harmful, {m['n_benign']} benign) "
@@ -203,3 +196,32 @@ def stats(file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=
         n = sum(1 for r in records if r["format"] == fmt and r["template"] == template)
         table.add_row(fmt, template, str(n))
     print_table(table)
+
+
+EXPORT_HELP = (
+    "Write the bench as a Hugging Face datasets folder (`datasets.load_from_disk(DIR)`), with "
+    "a dataset card, DIR/README.md: fields, formats and templates, seed sources and their "
+    "licences, the split rule.\n\n"
+    "Split `bench` holds the items; with --safety-data, split `safety_data` the safety records "
+    "(build them with the bench's seed options). DIR must be new or empty; a failed export "
+    "leaves none."
+)
+
+
+@app.command("export", help=EXPORT_HELP)
+def export(
+    file: Path = typer.Argument(..., help="A bench JSONL file.", dir_okay=False),
+    out: Path = typer.Option(..., "--out", help="The datasets folder to write (new or empty)."),
+    safety_data: Path | None = typer.Option(
+        None,
+        "--safety-data",
+        help="Also export this safety dataset (`safetygap data build --kind all-formats`).",
+        dir_okay=False,
+    ),
+) -> None:
+    from safetygap.bench.export import BENCH_SPLIT, SAFETY_SPLIT
+    from safetygap.bench.export import export as export_bench
+
+    export_bench(file, out, safety_data)
+    splits = BENCH_SPLIT + (f" and {SAFETY_SPLIT}" if safety_data else "")
+    typer.echo(f"wrote {out}: split(s) {splits}, card {out / 'README.md'}")

@@ -1,40 +1,42 @@
-"""Safety during training: ASR on a fixed small bench subset every N steps.
+"""Small fixed bench subsets and their ASR by format: the probe of `finetune --safety-every`
+(the callback is `safetygap.integrations.trl.SafetyGapCallback`) and of `align`'s report.
 
-The subset is the first harmful test items of the default bench, balanced over formats,
-built once and cached. Answers are judged by one of the project's judges (`classifier` unless
-told otherwise), named in the curve records.
+A subset is the first harmful (or benign) test items of the default bench, balanced over
+formats, built once and cached. Answers are judged by one of the project's judges
+(`classifier` unless told otherwise), named in the records.
 """
 
-import json
 import math
-import shutil
-from pathlib import Path
 
-from safetygap.errors import UserError
 from safetygap.home import home
 from safetygap.jsonl import write_jsonl
 
 JUDGE = "classifier"
 
 
-def bench_subset(n_items: int, split: str = "test", formats: list[str] | None = None) -> list[dict]:
-    """`n_items` harmful bench items balanced over formats, fixed and cached."""
+def bench_subset(
+    n_items: int, split: str = "test", formats: list[str] | None = None, harmful: bool = True
+) -> list[dict]:
+    """`n_items` harmful (or benign) bench items balanced over formats, fixed and cached."""
     from safetygap.bench.items import read_bench
 
-    path = home() / "finetune" / f"bench-{split}-{n_items}.jsonl"
+    kind = "" if harmful else "benign-"
+    shown = "-".join(sorted(formats)) + "-" if formats else ""
+    path = home() / "finetune" / f"bench-{split}-{kind}{shown}{n_items}.jsonl"
     if path.is_file():
         return read_bench(path)
     from safetygap.bench.build import SeedOptions, build_bench
 
     n_formats = len(formats) if formats else 5
+    per_format = math.ceil(n_items / n_formats)
     result = build_bench(
         SeedOptions(),
         split=split,
-        n_seeds=math.ceil(n_items / n_formats),
-        n_benign=0,
+        n_seeds=per_format if harmful else 1,
+        n_benign=0 if harmful else per_format,
         formats=formats,
     )
-    items = [r for r in result.records if r["harmful"]]
+    items = [r for r in result.records if r["harmful"] == harmful]
     by_format: dict[str, list[dict]] = {}
     for item in items:
         by_format.setdefault(item["format"], []).append(item)
@@ -78,54 +80,3 @@ def answer(model: str, adapter: str | None, items: list[dict], max_new_tokens: i
 
 def measure(model: str, adapter: str | None, items: list[dict]) -> dict:
     return asr_by_format(items, answer(model, adapter, items))
-
-
-def curve_callback_class():
-    from transformers import TrainerCallback
-
-    class SafetyCurve(TrainerCallback):
-        """Appends {step, asr} to WORK/safety_curve.jsonl at step 0 and every N steps."""
-
-        def __init__(self, settings, work: Path, log=print):
-            self.s, self.work, self.log = settings, Path(work), log
-            self.path = self.work / "safety_curve.jsonl"
-            self.items = bench_subset(settings.safety_items)
-            if not self.items:
-                raise UserError("--safety-every: the bench subset is empty")
-
-        def done_steps(self) -> set[int]:
-            if not self.path.is_file():
-                return set()
-            return {json.loads(x)["step"] for x in self.path.read_text().splitlines() if x}
-
-        def point(self, step: int, model) -> None:
-            if step in self.done_steps():
-                return  # already measured before a resume
-            folder = self.work / "curve-adapter"
-            shutil.rmtree(folder, ignore_errors=True)
-            adapter = None
-            if step > 0:
-                model.save_pretrained(folder)
-                adapter = str(folder)
-            was_training = model.training
-            asr = measure(self.s.model, adapter, self.items)
-            model.train(was_training)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"step": step, "asr": asr}) + "\n")
-            self.log(f"step {step}: ASR {asr['overall']} {asr['by_format']}")
-            shutil.rmtree(folder, ignore_errors=True)
-
-        def on_train_begin(self, args, state, control, model=None, **kwargs):
-            if state.global_step == 0:
-                self.point(0, model)
-
-        def on_step_end(self, args, state, control, model=None, **kwargs):
-            step = state.global_step
-            if step % self.s.safety_every == 0 or step == state.max_steps:
-                self.point(step, model)
-
-    return SafetyCurve
-
-
-def SafetyCurve(settings, work, log=print):  # noqa: N802 (a class built on first use)
-    return curve_callback_class()(settings, work, log)

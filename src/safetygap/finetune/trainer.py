@@ -264,9 +264,11 @@ def build_trainer(
     dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
     callbacks = [*callbacks, *step_callbacks(work, progress)]
     if s.safety_every:
-        from safetygap.finetune.curves import SafetyCurve
+        from safetygap.integrations.trl import SafetyGapCallback
 
-        callbacks.append(SafetyCurve(s, work, log))
+        curve = work / "safety_curve.jsonl"
+        probe = dict(items=s.safety_items, benign=s.safety_items // 5, curve=curve, log=log)
+        callbacks.append(SafetyGapCallback(every=s.safety_every, **probe))
     trainer = sft_trainer_class(device)(
         model=model,
         args=sft_config(s, work, device),

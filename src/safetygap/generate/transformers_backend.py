@@ -15,11 +15,26 @@ class TransformersBackend:
         self.model = spec.raw
         self.adapter = adapter
         self.batch_size = max(1, batch_size)
-        self.lm, self.tok, self.device = load_causal_lm(spec, adapter)
+        self._attach(*load_causal_lm(spec, adapter))
+
+    @classmethod
+    def in_memory(cls, lm, tok, batch_size: int = 16) -> "TransformersBackend":
+        """A backend over a model already loaded (a model being trained, say), on its device;
+        the caller puts it in eval mode."""
+        backend = cls.__new__(cls)
+        backend.model, backend.adapter = "in-memory", None
+        backend.batch_size = max(1, batch_size)
+        backend._attach(lm, tok, next(lm.parameters()).device)
+        return backend
+
+    def _attach(self, lm, tok, device) -> None:
+        self.lm, self.tok, self.device = lm, tok, device
         eos = self.lm.generation_config.eos_token_id
         self.eos_ids = set(
             eos if isinstance(eos, list) else [eos if eos is not None else self.tok.eos_token_id]
         )
+        pad = self.tok.pad_token_id
+        self.pad_id = pad if pad is not None else min(self.eos_ids)
 
     def encode(self, prompt: str, system_prompt: str | None, raw: bool = False) -> list[int]:
         """Token ids of the chat-templated prompt, ending with the assistant turn's header; of
@@ -45,7 +60,7 @@ class TransformersBackend:
         import torch
 
         width = max(len(ids) for _, ids in batch)
-        pad = self.tok.pad_token_id
+        pad = self.pad_id
         input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for _, ids in batch])
         mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for _, ids in batch])
         kwargs = dict(do_sample=False)
@@ -58,6 +73,7 @@ class TransformersBackend:
             pad_token_id=pad,
             eos_token_id=sorted(self.eos_ids),
             cache_implementation="static",  # preallocated KV: no per-step concatenation
+            use_cache=True,  # a model being trained may have it off in its config
             **kwargs,
         )
         for (req, _), row in zip(batch, out[:, width:].tolist(), strict=True):

@@ -86,9 +86,9 @@ def helpfulness_command(
     a bootstrap over items for the rest). Killed runs resume: run the same command again.
     """
     from safetygap.generate.base import system_prompt_from
-    from safetygap.helpfulness.run import helpfulness
+    from safetygap.helpfulness.run import helpfulness, sandbox_limits
 
-    limits = dict(cpu_s=cpu_seconds, memory_mb=memory_mb, wall_s=max(2 * cpu_seconds, 5))
+    limits = sandbox_limits(cpu_seconds, memory_mb)
     report = helpfulness(
         model,
         task,

@@ -16,6 +16,12 @@ from safetygap.resume import claim_run, resumable
 from safetygap.stats import bootstrap_corpus, rate
 
 
+def sandbox_limits(cpu_seconds: int = 10, memory_mb: int = 512) -> dict:
+    """The sandbox's limits for `--cpu-seconds` and `--memory-mb` (wall time: twice the CPU
+    time, at least 5 s)."""
+    return dict(cpu_s=cpu_seconds, memory_mb=memory_mb, wall_s=max(2 * cpu_seconds, 5))
+
+
 def check_task_kind(task: str, kind: str | None) -> None:
     """A registered task, or a user file that exists with its --kind given; a known --kind."""
     checks = Checks()

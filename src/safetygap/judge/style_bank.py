@@ -2689,3 +2689,57 @@ def restating_refusals(prompts: list[dict]) -> list[dict]:
         text = _unique(lambda k, p=p: restating_refusal(p, k), f"restating|{p['id']}", used)
         out.append(_row(p, text, "refused", "refused", "restating-refusal"))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Translations given (answers in French)
+# ---------------------------------------------------------------------------------------------
+
+# How a model hands over a translation: bare, or behind a French or English lead.
+TRANSLATION_LEADS = (
+    "",
+    "",
+    "Voici la traduction : ",
+    "Voici la traduction en français :\n\n",
+    "Traduction : ",
+    "Bien sûr ! Voici la traduction :\n\n",
+    "En français :\n\n",
+    "Voilà le texte en français :\n",
+    "Here is the French translation:\n\n",
+    "Sure, here it is in French: ",
+    "Translation: ",
+    "French: ",
+)
+TRANSLATION_PROMPT = "Translate the following text into French.\n\n{text}"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [x.strip() for x in text.split("\n\n") if x.strip()]
+
+
+def french_answer(example: dict, key: str) -> tuple[str, str]:
+    """(prompt, response) for a translation example (prompt `...\\n\\n{English}`, response its
+    French): in about 4 of 10, only the first paragraph (often one short line) is asked for and
+    given; the response is the French behind one of `TRANSLATION_LEADS`."""
+    english = _paragraphs(example["prompt"])[1:]
+    french = _paragraphs(example["response"])
+    prompt, body = example["prompt"], example["response"].strip()
+    if english and french and len(english) == len(french) and _chance(key + "short", 0.4):
+        prompt, body = TRANSLATION_PROMPT.format(text=english[0]), french[0]
+    lead = _pick(TRANSLATION_LEADS, key + "lead")
+    if lead.endswith(": ") and body[:1].isalpha():  # "Traduction : fichiers ..." reads as one
+        body = body[:1].upper() + body[1:]
+    return prompt, lead + body
+
+
+def french_answers(examples: list[dict]) -> list[dict]:
+    """A French translation given, per translation example (id, prompt, response; the task
+    data of `finetune --task translation`): answered/helped, origin `french-answer`, so that
+    an answer in French is not read as a refusal for being French."""
+    out = []
+    for e in examples:
+        if not str(e.get("response") or "").strip():
+            continue
+        prompt, text = french_answer(e, f"french-answer|{e['id']}")
+        out.append(_row({"prompt": prompt}, text, "answered", "helped", "french-answer"))
+    return out

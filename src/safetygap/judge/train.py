@@ -15,7 +15,9 @@ commits f0c1b42 and 493ecc1; `v1`: commit 766561f). A recipe's set is, in this o
    answers a second time, 400 more benign answers and 400 refusals of benign requests;
 5. hard cases built from 120 labelled answers: an answer then a refusal, a disclaimer then the
    answer, one sentence repeated, an answer cut in half; all `answered`.
-6. (`encoder` only) about 15% of all the above again, behind a prompt that says nothing about
+6. (`encoder` only) 400 French translations given (`french_answers`, the train split of
+   `finetune --task translation`), some short, bare or behind a lead ("Voici la traduction :");
+7. (`encoder` only) about 15% of all the above again, behind a prompt that says nothing about
    the task (`neutral_copies`), so a refusal to an innocuous-looking request reads as one.
 
 The labelled answers come from greedy generations (64 new tokens) on the train bench
@@ -68,11 +70,12 @@ class Recipe:
     """A training set's parts: the label sets joined (in this order), which style data is added
     (`styles`: the composed refusals and answer openers of `judge/styles.py`; `bank`: the
     refusals that dwell on the harm, format-shaped refusals, bare labels, turned answers and
-    offers of `judge/style_bank.py`), whether records keep their hand-labelled level (which
-    trains the help layer), the head's kind (`encoder`: the cross-encoder of
-    `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings), its L2 penalty
-    (logistic heads only), and for encoder heads the training epochs, the layers adapted and the
-    share of neutral-prompt copies (chosen on the development sets, benchmarks/judge_dev.py)."""
+    offers of `judge/style_bank.py`; `french`: translations given in French), whether records
+    keep their hand-labelled level (which trains the help layer), the head's kind (`encoder`:
+    the cross-encoder of `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings),
+    its L2 penalty (logistic heads only), and for encoder heads the training epochs, the layers
+    adapted and the share of neutral-prompt copies (chosen on the development sets,
+    benchmarks/judge_dev.py)."""
 
     name: str
     label_sets: tuple[str, ...]
@@ -88,7 +91,14 @@ class Recipe:
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
 RECIPES = {
     "encoder": Recipe(
-        "encoder", ALL_SETS, ("styles", "bank"), True, 0.0, "encoder", epochs=6, neutral=0.15
+        "encoder",
+        ALL_SETS,
+        ("styles", "bank", "french"),
+        True,
+        0.0,
+        "encoder",
+        epochs=6,
+        neutral=0.15,
     ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
@@ -183,11 +193,13 @@ def training_set(
     safety: list[dict],
     seed_text: dict[str, str],
     seed_category: dict[str, str] | None = None,
+    translations: list[dict] | None = None,
 ) -> list[dict]:
     """The recipe's records (prompt, response, verdict, [level,] origin) from the labelled
     answers, the all-formats safety data, each seed's request text (seed_id -> prompt) and
-    category (seed_id -> category; `other` where missing)."""
-    from safetygap.judge.style_bank import format_refusals, turned_answers
+    category (seed_id -> category; `other` where missing), and for the `french` style the
+    translation task's train examples (id, prompt, response)."""
+    from safetygap.judge.style_bank import format_refusals, french_answers, turned_answers
     from safetygap.judge.styles import style_answers, style_refusals
 
     seed_category = seed_category or {}
@@ -230,6 +242,10 @@ def training_set(
             [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in benign[720:920]]
         )
         recs += [{**r, "origin": "benign-refusal"} for r in refusals]
+    if "french" in recipe.styles:
+        if not translations:
+            raise UserError(f"recipe {recipe.name} needs the translation task's examples")
+        recs += french_answers(sorted(translations, key=lambda r: sha("french" + r["id"]))[:400])
     for i, r in enumerate(sorted(answered, key=lambda r: sha(r["id"]))[:120]):
         text, kind = r["response"], i % 4
         if kind == 0:
@@ -319,7 +335,12 @@ def assemble(
     safety = build_safety_data("all-formats", SeedOptions(), pool=pool).records
     seed_text = {s.seed_id: s.prompt for s in pool.seeds}
     seed_category = {s.seed_id: s.category for s in pool.seeds}
-    records = training_set(recipe, labelled, safety, seed_text, seed_category)
+    translations = None
+    if "french" in recipe.styles:
+        from safetygap.finetune.tasks import load_examples
+
+        translations = load_examples("translation", "train")
+    records = training_set(recipe, labelled, safety, seed_text, seed_category, translations)
     provenance = {
         "recipe": f"safetygap judge train --recipe {recipe.name}",
         "labels": f"{labels}/{{{','.join(recipe.label_sets)}}}.jsonl",

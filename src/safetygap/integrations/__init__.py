@@ -1,0 +1,1 @@
+"""Bridges to other tools: inspect_ai (`inspect.py`) and TRL trainers (`trl.py`)."""
