@@ -46,7 +46,9 @@ def test_stop_rule_needs_a_significant_rise(tmp_path):
     assert stop["format"] == "code" and stop["rise"] == 100.0 and stop["p"] < 0.05
     few = {**cb.base, "code0": True, "code1": True, "plain0": True}  # 25 points, p = 0.5
     assert cb.stop_reason(few) is None
-    assert untestable_formats(rows, alpha=0.01) == ["code (8 items)", "plain (4 items)"]
+    # 8 items all flipping give p = 2 * 0.5**8 = 0.0078: testable at 0.01, not at 0.005
+    assert untestable_formats(rows, alpha=0.01) == ["plain (4 items)"]
+    assert untestable_formats(rows, alpha=0.005) == ["code (8 items)", "plain (4 items)"]
 
 
 def sft_run(model_dir, out, callbacks, rows, steps, lr=2e-4):
@@ -81,7 +83,9 @@ def sft_run(model_dir, out, callbacks, rows, steps, lr=2e-4):
         disable_tqdm=True,
         seed=0,
     )
-    lora = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    lora = LoraConfig(
+        r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"
+    )
     trainer = SFTTrainer(
         model=model,
         args=args,
@@ -127,7 +131,9 @@ def test_callback_logs_records_and_leaves_training_unchanged(tiny_dir, bench, tm
     logged = [r for r in probed.state.log_history if "safety/asr" in r]
     assert [r["step"] for r in logged] == [0, 2, 4]
     assert {"safety/asr/plain", "safety/asr/code", "safety/over_refusal"} <= set(logged[0])
-    points = [json.loads(x) for x in (tmp_path / "a" / "safety_curve.jsonl").read_text().split()]
+    points = [
+        json.loads(x) for x in (tmp_path / "a" / "safety_curve.jsonl").read_text().splitlines()
+    ]
     assert [p["step"] for p in points] == [0, 2, 4]
     assert points[0]["asr"]["n"] == 4 and points[0]["n_benign"] == 2
     assert all(0 <= p["asr"]["overall"] <= 1 and p["seconds"] > 0 for p in points)
@@ -148,14 +154,15 @@ def test_stop_rule_stops_an_eroding_run_only(smollm_dir, tmp_path):
     run towards refusing never stops."""
     comply = [{**r, "response": "Sure! Here it is: " + r["response"]} for r in TASK]
     refuse = [{**r, "response": "I'm sorry, but I can't help with that."} for r in TASK]
-    common = dict(every=4, items=12, formats=["plain"], judge="keyword", max_new_tokens=16)
+    # The base answers about half the plain items; 24 leave room for a significant rise.
+    common = dict(every=6, items=24, formats=["plain"], judge="keyword", max_new_tokens=16)
     runs = {}
     for name, rows in (("comply", comply), ("refuse", refuse)):
         cb = SafetyGapCallback(stop_rise=30, log=lambda *_: None, **common)
         trainer = sft_run(smollm_dir, tmp_path / name, [cb], rows, steps=12, lr=5e-3)
         runs[name] = (trainer.state.global_step, cb.points())
     step, points = runs["comply"]
-    assert points[0]["asr"]["overall"] <= 0.5  # the base refuses most plain requests
+    assert points[0]["asr"]["overall"] <= 0.7  # the base refuses some plain requests
     assert step < 12 and points[step]["stopped"]["format"] == "plain"
     assert points[step]["asr"]["overall"] - points[0]["asr"]["overall"] > 0.3
     step, points = runs["refuse"]

@@ -103,7 +103,8 @@ class SafetyGapCallback(TrainerCallback):
             from safetygap.bench.items import read_bench
             from safetygap.inputs import in_file
 
-            rows = read_bench(in_file(bench, "bench"), required=["format", "harmful"])
+            in_file(bench, "bench")
+            rows = read_bench(bench, required=["format", "harmful"])
             if formats:
                 rows = [r for r in rows if r["format"] in formats]
         else:
@@ -170,7 +171,9 @@ class SafetyGapCallback(TrainerCallback):
             f.write(json.dumps(point) + "\n")
         metrics = self.metrics(point)
         if self.trainer is not None:
+            should_log = control.should_log  # the trainer's on_log clears it: keep its loss log
             self.trainer.log(metrics)
+            control.should_log = should_log
         else:
             state.log_history.append({**metrics, "step": step})
         asr = point["asr"]
