@@ -56,6 +56,20 @@ def test_ratio_outside_unit_interval(ratio):
         resolve(safety_mix="all-formats", safety_ratio=ratio)
 
 
+@pytest.mark.parametrize(
+    "given, wanted",
+    [
+        (dict(safety_stop=10), "needs --safety-every"),
+        (dict(safety_stop=120, safety_every=5), "0 to below 100"),
+        (dict(safety_stop=-1, safety_every=5), "0 to below 100"),
+    ],
+)
+def test_safety_stop_needs_points_and_a_curve(given, wanted):
+    with pytest.raises(UserError, match=wanted):
+        resolve(**given)
+    assert resolve(safety_stop=10, safety_every=5).safety_stop == 10
+
+
 @pytest.mark.parametrize("old, new", [("multitask", "all-formats"), ("singletask", "plain")])
 def test_old_mix_names_are_read_as_the_new(tmp_path, monkeypatch, old, new):
     assert resolve(safety_mix=old, safety_ratio=0.3).safety_mix == new

@@ -227,6 +227,7 @@ NOT_TRAINER_SETTINGS = {  # what the data, the model, the callbacks or the recor
     "safety_every",
     "quantize",
     "safety_items",
+    "safety_stop",
     "prompt_field",
     "response_field",
     "preset",

@@ -104,10 +104,17 @@ def finetune_command(
     safety_every: int = typer.Option(
         None,
         "--safety-every",
-        help="Measure ASR on a small bench subset every N steps. (default: off)",
+        help="Measure ASR (and over-refusal) on a small bench subset every N steps: "
+        "safety_curve.jsonl. (default: off)",
     ),
     safety_items: int = typer.Option(
         None, "--safety-items", help="Bench items per point. (default: 40)"
+    ),
+    safety_stop: float = typer.Option(
+        None,
+        "--safety-stop",
+        help="Stop training when a format's ASR rose by more than this many points over step 0 "
+        "with a significant paired test (McNemar, p < 0.05). Needs --safety-every. (default: off)",
     ),
     save_every: int = typer.Option(
         None, "--save-every", help="Checkpoint every N steps. (default: 50)"

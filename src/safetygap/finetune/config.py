@@ -64,6 +64,7 @@ class FinetuneSettings:
     safety_ratio: float = 0.0
     safety_every: int = 0
     safety_items: int = 40  # bench items per curve point
+    safety_stop: float | None = None  # stop when a format's ASR rose this many points (paired)
     save_every: int = 50
     prompt_field: str = "prompt"
     response_field: str = "response"
@@ -108,6 +109,11 @@ class FinetuneSettings:
             checks.add("--target-modules is empty")
         if self.safety_every < 0:
             checks.add("--safety-every must be >= 0")
+        if self.safety_stop is not None:
+            if not 0 <= self.safety_stop < 100:
+                checks.add(f"--safety-stop is in points of ASR, 0 to below 100: {self.safety_stop}")
+            if not self.safety_every:
+                checks.add("--safety-stop needs --safety-every N (the points it compares)")
         checks.done()
         return self
 

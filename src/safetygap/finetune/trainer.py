@@ -96,6 +96,7 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         if "template" in settings:  # written before `template` was renamed `chat_format`
             settings["chat_format"] = settings.pop("template")
         settings.setdefault("quantize", "none")  # written before --quantize existed
+        settings.setdefault("safety_stop", None)  # written before --safety-stop existed
         renamed_mix(settings)
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]
@@ -268,6 +269,7 @@ def build_trainer(
 
         curve = work / "safety_curve.jsonl"
         probe = dict(items=s.safety_items, benign=s.safety_items // 5, curve=curve, log=log)
+        probe["stop_rise"] = s.safety_stop
         callbacks.append(SafetyGapCallback(every=s.safety_every, **probe))
     trainer = sft_trainer_class(device)(
         model=model,
