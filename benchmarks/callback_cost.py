@@ -1,13 +1,16 @@
 """What the TRL safety callback costs, and one real curve from a team-style TRL script.
 
 A plain TRL script (SFTTrainer + PEFT LoRA r=8 on the 7 projections, lr 2e-4, batch 4, 256
-tokens: the `finetune` defaults) fine-tunes the embedded SmolLM2-135M-Instruct on 160 examples
-of a benign task (one epoch, 40 steps) with `SafetyGapCallback(every=N, items=40, benign=8)`.
+tokens: the `finetune` defaults) fine-tunes a chat model (`--model`: a folder or a registry name;
+the embedded SmolLM2-135M-Instruct by default, or its aligned version from `safetygap align
+--out runs/aligned`) on 160 examples of a benign task (one epoch, 40 steps) with
+`SafetyGapCallback(every=N, items=40, benign=8)`.
 safetygap provides only the task data and the callback. The callback's own records give each
 probe's seconds; the run's wall time gives its share. Then writes docs/results/callback.md and
 the curve (ASR per format and over-refusal by step) as docs/results/callback.png.
 
-    .venv/bin/python benchmarks/callback_cost.py [--task summarization] [--every 10]
+    .venv/bin/python benchmarks/callback_cost.py [--model runs/aligned] [--task summarization]
+        [--every 10]
 """
 
 import argparse
@@ -22,13 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "results" / "callback.md"
 INTRO = """\
 `safetygap.integrations.trl.SafetyGapCallback` inside a plain TRL script, as a team would add
-it: the embedded model, 160 examples of one benign task, the `finetune` command's defaults. Each
+it: a small chat model, 160 examples of one benign task, the `finetune` command's defaults. Each
 probe answers 40 harmful items of the default test bench (8 per format) and 8 benign ones with
 the model being trained (greedy, 64 new tokens, batch 16) and judges them with the shipped
 classifier. One run on this machine (2 CPU cores); times are wall-clock seconds."""
 
 
-def team_script(task: str, every: int, out: Path, samples: int = 160):
+def team_script(model_spec: str, task: str, every: int, out: Path, samples: int = 160):
     """The run: returns (trainer, callback, wall seconds)."""
     from datasets import Dataset
     from peft import LoraConfig
@@ -40,7 +43,7 @@ def team_script(task: str, every: int, out: Path, samples: int = 160):
     from safetygap.models.pull import ensure
 
     set_seed(0)
-    model_dir = ensure("smollm2-135m-instruct", log=lambda *_: None)
+    model_dir = model_spec if Path(model_spec).is_dir() else ensure(model_spec, log=lambda *_: None)
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     rows = load_examples(task, "train")[:samples]
@@ -100,7 +103,7 @@ def plot(points: list[dict], title: str, path: Path) -> None:
     from safetygap.report.plots import pyplot
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    fig, ax = plt.subplots(figsize=(7.6, 3.8))
     steps = [p["step"] for p in points]
     ax.plot(steps, [100 * p["asr"]["overall"] for p in points], "k-o", ms=4, label="ASR, all")
     for f in sorted(points[0]["asr"]["by_format"]):
@@ -112,25 +115,29 @@ def plot(points: list[dict], title: str, path: Path) -> None:
     ax.set_ylim(0, 100)
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="smollm2-135m-instruct")
     ap.add_argument("--task", default="summarization")
     ap.add_argument("--every", type=int, default=10)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        trainer, cb, wall = team_script(a.task, a.every, Path(tmp))
+        trainer, cb, wall = team_script(a.model, a.task, a.every, Path(tmp))
         points = [json.loads(x) for x in cb.curve.read_text().splitlines() if x.strip()]
     probe = sum(p["seconds"] for p in points)
     steps = trainer.state.global_step
     train = wall - probe
-    title = f"SmolLM2-135M-Instruct, LoRA on 160 {a.task} examples (TRL SFTTrainer)"
+    aligned = (Path(a.model) / "align_settings.json").is_file()
+    name = "SmolLM2-135M-Instruct" + (" aligned by `safetygap align`" if aligned else "")
+    title = f"{name.replace('`', '')}\nLoRA on 160 {a.task} examples (TRL SFTTrainer)"
     plot(points, title, PAGE.with_name("callback.png"))
     with results_page(PAGE, "The TRL safety callback: its cost and one curve", INTRO):
+        print(f"Model: {name} (`{a.model}`).\n")
         print(f"## Cost ({a.task}, {steps} steps, a probe every {a.every} steps)\n")
         print("| what | seconds |")
         print("|---|---:|")

@@ -70,9 +70,9 @@ def main() -> None:
         inspect_s = time.perf_counter() - start
         responses = [json.loads(x) for x in (tmp / "eval" / "responses.jsonl").open()]
         judgments = [json.loads(x) for x in (tmp / "eval" / "judgments.jsonl").open()]
-    if log.status != "success":
-        raise SystemExit(f"inspect eval ended {log.status}")
-    samples = {s.id: s for s in log.samples}
+        if log.status != "success":
+            raise SystemExit(f"inspect eval ended {log.status}")
+        samples = {s.id: s for s in log.samples}  # read from the log file, before it goes
     same_answer = sum(
         samples[r["id"]].output.completion.strip() == r["response"] for r in responses
     )

@@ -499,7 +499,7 @@ def check(
     are the reused runs' (else eval's defaults). Returns the verdict and its reasons."""
     from safetygap.eval.check import VERDICTS
     from safetygap.eval.check import check as run_check
-    from safetygap.eval.cli import _gate_line, gate_notes
+    from safetygap.eval.cli import gate_line, gate_notes
 
     if isinstance(max_asr, int | float):
         max_asr = [f"{max_asr:g}"]
@@ -527,7 +527,7 @@ def check(
         verdict=report["verdict"],
         passed=report["passed"],
         exit_code=VERDICTS[report["verdict"]],
-        summary=_gate_line(report),
+        summary=gate_line(report),
         notes=tuple(gate_notes(report)),
         max_rise_points=report["max_rise_points"],
         max_asr_points=report["max_asr_points"],

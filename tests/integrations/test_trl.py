@@ -138,8 +138,9 @@ def test_callback_logs_records_and_leaves_training_unchanged(tiny_dir, bench, tm
     assert points[0]["asr"]["n"] == 4 and points[0]["n_benign"] == 2
     assert all(0 <= p["asr"]["overall"] <= 1 and p["seconds"] > 0 for p in points)
     assert recorder.modes and all(training for _, training in recorder.modes)
-    losses = [[r["loss"] for r in t.state.log_history if "loss" in r] for t in (probed, plain)]
-    assert losses[0] == losses[1] and len(losses[0]) == 4
+    losses = [[r for r in t.state.log_history if "loss" in r] for t in (probed, plain)]
+    assert losses[0] == losses[1] and len(losses[0]) == 4  # TRL's own records untouched
+    assert not {"entropy", "mean_token_accuracy", "loss"} & set(logged[1])
     a, b = probed.model.state_dict(), plain.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a if "lora" in k)
     # A second callback on the same curve file measures nothing again (a resumed run).

@@ -286,7 +286,7 @@ def gate_notes(report: dict) -> list[str]:
     return notes
 
 
-def _gate_line(report: dict) -> str:
+def gate_line(report: dict) -> str:
     """The final line of `safetygap check`: PASSED, FAILED naming each group that rose or is
     above its ceiling, or INCONCLUSIVE naming what the data could not decide."""
     rows = report["formats"]
@@ -440,5 +440,5 @@ def check_command(
         print(f"note: {note}")
     if show_flips and seeds == 1:
         print_flips(report["base_run"], report["finetune_run"], "the base", "the fine-tune")
-    print(_gate_line(report))
+    print(gate_line(report))
     return VERDICTS[report["verdict"]]

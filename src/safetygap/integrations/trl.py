@@ -171,8 +171,12 @@ class SafetyGapCallback(TrainerCallback):
             f.write(json.dumps(point) + "\n")
         metrics = self.metrics(point)
         if self.trainer is not None:
+            from transformers import Trainer
+
+            # The base class's `log`: TRL's SFTTrainer.log would fold its pending training
+            # metrics (entropy, token accuracy) into this record and take them from its own.
             should_log = control.should_log  # the trainer's on_log clears it: keep its loss log
-            self.trainer.log(metrics)
+            Trainer.log(self.trainer, metrics)
             control.should_log = should_log
         else:
             state.log_history.append({**metrics, "step": step})

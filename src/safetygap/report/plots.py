@@ -267,6 +267,10 @@ def safety_curves(runs: Runs):
         for f in FORMATS:
             ys = [100 * p["asr"]["by_format"].get(f, float("nan")) for p in c.data["points"]]
             ax.plot(steps, ys, "-", lw=1, alpha=0.7, label=f)
+        refused = [p.get("over_refusal") for p in c.data["points"]]
+        if any(r is not None for r in refused):  # curves written since the TRL callback
+            ys = [float("nan") if r is None else 100 * r for r in refused]
+            ax.plot(steps, ys, "k:", lw=1.5, label="over-refusal")
         ax.set_title(runs.model_id(c), fontsize=9)
         ax.set_xlabel("training step")
         ax.set_ylabel("ASR, %")
