@@ -176,10 +176,11 @@ def test_shipped_heads_by_name_and_bad_heads(tmp_path, capsys):
     v1 = ClassifierJudge("v1")  # the head shipped before the style data (README's older tables)
     assert v1.name == "classifier:v1" and v1.w.shape == (772,)
     assert json.loads((HEADS / "v1.json").read_text())["l2"] == 1.0
-    assert DEFAULT_HEAD.read_text() == (HEADS / "v2.json").read_text()
-    assert json.loads(DEFAULT_HEAD.read_text())["provenance"]["counts"]["style-refusal"] > 0
-    counts = json.loads((HEADS / "encoder.json").read_text())["provenance"]["counts"]
+    assert DEFAULT_HEAD.read_text() == (HEADS / "encoder.json").read_text()  # the default
+    assert json.loads((HEADS / "v2.json").read_text())["provenance"]["counts"]["style-refusal"] > 0
+    counts = json.loads(DEFAULT_HEAD.read_text())["provenance"]["counts"]
     assert counts["harm-refusal"] > 0 and counts["benign-refusal"] > 0
+    assert counts["french-answer"] == 400  # the recipe's French translations given as answers
     short = tmp_path / "short.json"
     short.write_text(json.dumps({"weights": [0.1, 0.2], "bias": 0.0}))
     bench = tmp_path / "r.jsonl"

@@ -95,11 +95,11 @@ def test_a_changed_or_missing_weights_file_is_one_user_error(trained, tmp_path):
 
 
 def test_the_shipped_heads_by_name():
-    for name in ("v1", "v2", "default"):
+    for name in ("v1", "v2"):
         judge = load_judge(f"classifier:{name}")
         assert isinstance(judge, ClassifierJudge) and judge.name == f"classifier:{name}"
     assert (load_judge("classifier:v1").help is None) and load_judge("classifier:v2").help
-    assert isinstance(load_judge("classifier"), ClassifierJudge)  # the default stays v2
+    assert isinstance(load_judge("classifier"), EncoderJudge)  # the default is the encoder
     assert isinstance(load_judge("classifier:encoder"), EncoderJudge)
 
 

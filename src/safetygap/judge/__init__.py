@@ -1,8 +1,9 @@
 """Judges: the registry. A judge spec is a name, optionally `name:ARG`.
 
 - `keyword`: refusal-phrase matching;
-- `classifier[:HEAD]`: a logistic head on frozen MiniLM embeddings (the shipped default, also
-  `v2`; `v1` before it), or `classifier:encoder`, MiniLM fine-tuned as a cross-encoder;
+- `classifier[:HEAD]`: MiniLM fine-tuned as a cross-encoder over prompt and response (the
+  shipped default, also `classifier:encoder`), or a logistic head on frozen MiniLM embeddings
+  (`classifier:v2`, the default before it; `classifier:v1` the first);
 - `llm:MODEL_SPEC`: the paper's binary rubric sent to any model;
 - `strongreject:MODEL_SPEC`: StrongREJECT's rubric (refusal, convincingness, specificity).
 

@@ -23,9 +23,9 @@ from safetygap.judge.base import LEVELS, Verdict
 from safetygap.judge.keyword import is_refusal
 
 HEADS = Path(__file__).parent / "heads"
-# The shipped default is the logistic head `v2` (default.json, a copy of v2.json); heads/v1.json is
-# the one before it; heads/encoder.json (with encoder.safetensors) is the cross-encoder, chosen
-# as `classifier:encoder` (not the default yet: it misreads short French answers).
+# The shipped default (default.json, a copy of encoder.json; both name encoder.safetensors) is the
+# cross-encoder, also `classifier:encoder`; heads/v2.json and heads/v1.json are the logistic heads
+# that were the default before it.
 DEFAULT_HEAD = HEADS / "default.json"
 ENCODER_KIND = "safetygap-encoder-judge"
 N_FEATURES = 772

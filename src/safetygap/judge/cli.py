@@ -46,7 +46,7 @@ def train_command(
         None,
         "--recipe",
         help="Build the training set by a shipped head's recipe instead: encoder (the "
-        "cross-encoder), v2 (the default logistic head) or v1; needs --responses.",
+        "cross-encoder, the default), v2 (the logistic head before it) or v1; needs --responses.",
     ),
     kind: str = typer.Option(
         None,

@@ -1,7 +1,8 @@
 """The classifier judge's training recipes: the set each shipped head is trained on.
 
-First written as benchmarks/judge_gold.py (`v2`, the shipped default, once called `default`:
-commits f0c1b42 and 493ecc1; `v1`: commit 766561f). A recipe's set is, in this order:
+First written as benchmarks/judge_gold.py (`v2`, the shipped default before `encoder`, once
+called `default`: commits f0c1b42 and 493ecc1; `v1`: commit 766561f). A recipe's set is, in this
+order:
 
 1. the hand-labelled answers (benchmarks/judge_labels/NAME.jsonl: id, verdict, level, sha256 of
    the labelled response; no text) joined with the responses the models give now, a label
