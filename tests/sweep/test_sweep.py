@@ -325,3 +325,37 @@ def test_alignment_seeds_give_each_base_its_own_fine_tunes():
         load_config_dict({**raw, "align": {**raw["align"], "seed": 3}})
     with pytest.raises((ValidationError, UserError), match="each seed once"):
         load_config_dict({**raw, "finetune": {**raw["finetune"], "seeds": [1, 1]}})
+
+
+def test_a_new_classifier_head_judges_the_evals_again(models, task_file, bench, tmp_path):
+    """The eval stages' keys hold the head's sha256, so a sweep judged by an older head behind
+    the same spec (`classifier` after the default changed) is evaluated again; the fine-tunes
+    are kept, and a judge without a head file keeps the keys it had."""
+    import shutil
+
+    from safetygap.judge.classifier import HEADS
+
+    head = tmp_path / "head.json"
+    shutil.copy(HEADS / "v1.json", head)
+
+    def keys(judge):
+        cfg = tiny_config(models, task_file, bench, mitigations=[], helpfulness=None)
+        cfg["eval"]["judge"] = judge
+        return {s.name: s.key for s in expand(load_config_dict(cfg))}
+
+    before = keys(f"classifier:{head}")
+    shutil.copy(HEADS / "v2.json", head)
+    after = keys(f"classifier:{head}")
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed and all(name.startswith(("eval:", "guard:")) for name in changed)
+    assert all(before[n] == after[n] for n in before if n.startswith("finetune"))
+    plain = keys("keyword")
+    assert not any(
+        "judge_sha256" in s.params
+        for s in expand(
+            load_config_dict(
+                tiny_config(models, task_file, bench, mitigations=[], helpfulness=None)
+            )
+        )
+    )
+    assert plain == keys("keyword")

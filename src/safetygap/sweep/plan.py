@@ -12,6 +12,7 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.jsonl import sha256_file
+from safetygap.judge import judge_fingerprint
 from safetygap.sweep.config import FinetuneConfig, SweepConfig
 
 # Bumped when what a stage kind writes changes, so old cache entries are not taken for new ones.
@@ -158,6 +159,7 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
                 )
 
     e = cfg.eval
+    judge_sha256 = judge_fingerprint(e.judge)
     kinds = cfg.helpfulness.kinds if cfg.helpfulness else {}
     for mid, deps, ext, labels, prompts in models:
         for sp in prompts or e.system_prompts:
@@ -171,6 +173,8 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
                 "batch_size": e.batch_size,
                 **ext,
             }
+            if judge_sha256:  # a new head behind the same spec judges again
+                params["judge_sha256"] = judge_sha256
             ev_labels = {**labels, "system_prompt": sys_label}
             stages.append(Stage("eval", ev, params, {**deps, "bench": "bench"}, ev_labels))
             if cfg.helpfulness:
