@@ -173,7 +173,7 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
                 "batch_size": e.batch_size,
                 **ext,
             }
-            if judge_sha256:  # a new head behind the same spec judges again
+            if judge_sha256:  # a new head behind the same spec: the evals run again
                 params["judge_sha256"] = judge_sha256
             ev_labels = {**labels, "system_prompt": sys_label}
             stages.append(Stage("eval", ev, params, {**deps, "bench": "bench"}, ev_labels))
