@@ -15,37 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from safetygap.errors import UserError
-from safetygap.judge import load_judge
+from safetygap import _API
+from safetygap.errors import UserError as UserError  # re-exported
+from safetygap.judge import load_judge as load_judge  # re-exported
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
-__all__ = [
-    "Bench",
-    "CheckResult",
-    "CompareRow",
-    "Comparison",
-    "CrossFormat",
-    "EvalResult",
-    "GateRow",
-    "GuardResult",
-    "HelpfulnessResult",
-    "Latency",
-    "Metric",
-    "Paired",
-    "Rate",
-    "Rates",
-    "SeedRate",
-    "Unparsed",
-    "UserError",
-    "build_bench",
-    "check",
-    "compare",
-    "evaluate",
-    "evaluate_guard",
-    "evaluate_helpfulness",
-    "export_bench",
-    "load_judge",
-]
+__all__ = list(_API)  # the names `safetygap` exports on first use
 
 
 # ---- shared shapes -------------------------------------------------------------------------
