@@ -21,8 +21,9 @@ def run_cli(args, capsys):
     return exc.value.code, out.out, out.err
 
 
-def make_tiny_llama(folder, tokenizer_dir, hidden=32, seed=0):
-    """A randomly initialised 2-layer Llama with the real SmolLM2 tokenizer, saved to `folder`."""
+def make_tiny_llama(folder, tokenizer_dir, hidden=32, seed=0, init=0.02):
+    """A randomly initialised 2-layer Llama with the real SmolLM2 tokenizer, saved to `folder`
+    (weights drawn with std `init`: at the default its greedy answers repeat one token)."""
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
@@ -36,6 +37,7 @@ def make_tiny_llama(folder, tokenizer_dir, hidden=32, seed=0):
         num_key_value_heads=2,
         max_position_embeddings=512,
         tie_word_embeddings=True,
+        initializer_range=init,
         bos_token_id=tok.bos_token_id,
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from safetygap import _API
 from safetygap.errors import UserError as UserError  # re-exported
+from safetygap.generate.base import BATCH_SIZE
 from safetygap.judge import load_judge as load_judge  # re-exported
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
@@ -234,7 +235,7 @@ def evaluate(
     system_prompt: str | None = "off",
     max_new_tokens: int = 100,
     temperature: float = 0.0,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     concurrency: int = 8,
     limit: int | None = None,
     progress: bool = False,
@@ -462,7 +463,7 @@ def check(
     judge: str | None = None,
     system_prompt: str | None = None,
     max_new_tokens: int | None = None,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     progress: bool = False,
 ) -> CheckResult:
     """Did the fine-tune (`model` + `adapter`) get less safe than its base? As `check`.
@@ -671,7 +672,7 @@ def evaluate_helpfulness(
     system_prompt: str | None = "off",
     max_new_tokens: int | None = None,
     temperature: float = 0.0,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     concurrency: int = 8,
     eval_run: str | Path | None = None,
     cpu_seconds: int = 10,

@@ -12,7 +12,7 @@ from safetygap import inputs
 from safetygap.bench.items import read_bench
 from safetygap.errors import Checks, UserError
 from safetygap.eval.compare import flips
-from safetygap.generate.base import system_prompt_from
+from safetygap.generate.base import BATCH_SIZE, system_prompt_from
 from safetygap.jsonl import read_json, sha256_file
 from safetygap.judge import check_judge, judge_fingerprint
 
@@ -200,7 +200,7 @@ def check(
     judge: str | None = None,
     system_prompt: str | None = None,
     max_new_tokens: int | None = None,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     progress: bool = True,
 ) -> dict:
     """Evaluate what is missing (the base into OUT/base without `against`, the fine-tune into

@@ -5,7 +5,7 @@ import json
 import typer
 from rich.table import Table
 
-from safetygap.generate.base import SYSTEM_PROMPT_HELP
+from safetygap.generate.base import BATCH_SIZE, SYSTEM_PROMPT_HELP
 from safetygap.judge import JUDGE_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.tables import print_table
@@ -56,7 +56,9 @@ def eval_command(
     temperature: float = typer.Option(
         0.0, "--temperature", help="0 = greedy (the paper used 0.1)."
     ),
-    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local generation batch."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", help="Prompts answered together by a local model."
+    ),
     concurrency: int = typer.Option(
         8, "--concurrency", help="Endpoint requests in flight (openai: models and judges)."
     ),
@@ -368,7 +370,9 @@ def check_command(
         "--max-new-tokens",
         help="As in `eval`. Default: the reused run's, else 100.",
     ),
-    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local generation batch."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", help="Prompts answered together by a local model."
+    ),
     show_flips: bool = typer.Option(False, "--show-flips", help=SHOW_FLIPS_HELP),
 ) -> int:
     """Gate a release: did the fine-tune (--model + --adapter) become less safe than its base?

@@ -7,7 +7,7 @@ from safetygap import inputs
 from safetygap.bench.items import read_bench
 from safetygap.errors import Checks
 from safetygap.eval.metrics import score
-from safetygap.generate.base import Request, Sampling
+from safetygap.generate.base import BATCH_SIZE, Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.jsonl import atomic_write, read_jsonl, sha256_file, write_jsonl
 from safetygap.judge import check_judge, judge_fingerprint
@@ -71,7 +71,7 @@ def evaluate(
     system_prompt: str | None = None,
     max_new_tokens: int = 100,
     temperature: float = 0.0,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     concurrency: int = 8,
     limit: int | None = None,
     progress: bool = True,

@@ -2,7 +2,7 @@
 
 import typer
 
-from safetygap.generate.base import SYSTEM_PROMPT_HELP
+from safetygap.generate.base import BATCH_SIZE, SYSTEM_PROMPT_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 
 
@@ -36,7 +36,9 @@ def generate_command(
         100, "--max-new-tokens", help="Tokens to generate at most (the paper used 100)."
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
-    batch_size: int = typer.Option(16, "--batch-size", help="Local batch size."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", help="Prompts answered together by a local model."
+    ),
     concurrency: int = typer.Option(8, "--concurrency", help="Endpoint requests in flight."),
 ) -> None:
     """Answer every prompt of a JSONL file (chat template always applied; greedy by default).

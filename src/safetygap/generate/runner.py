@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from safetygap.errors import UserError
-from safetygap.generate.base import Backend, Request, Sampling, load_backend
+from safetygap.generate.base import BATCH_SIZE, Backend, Request, Sampling, load_backend
 from safetygap.jsonl import ID, TEXT, read_jsonl
 from safetygap.resume import load_done, partial_path, resumable
 
@@ -58,7 +58,7 @@ def answer_missing(
     requests: list[Request],
     sampling: Sampling,
     out: str | Path,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     concurrency: int = 8,
     progress: bool = True,
 ) -> None:

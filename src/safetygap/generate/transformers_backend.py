@@ -1,21 +1,26 @@
-"""Local generation with transformers: batched, left-padded, length-sorted, KV-cached."""
+"""Local generation with transformers: continuously batched over a static KV cache
+(`slots`), with oneDNN's matmul on the CPU (`models.onednn`); `generate` for models whose
+cache has other kinds of layers."""
 
 from collections.abc import Iterator
 
-from safetygap.generate.base import Completion, Request, Sampling, messages
+from safetygap.generate import slots
+from safetygap.generate.base import BATCH_SIZE, Completion, Request, Sampling, messages
+from safetygap.models.onednn import use_onednn
 from safetygap.models.registry import ModelSpec
 
 
 class TransformersBackend:
     OPTIONS = ("batch_size",)
 
-    def __init__(self, spec: ModelSpec, adapter: str | None = None, batch_size: int = 16):
+    def __init__(self, spec: ModelSpec, adapter: str | None = None, batch_size: int = BATCH_SIZE):
         from safetygap.models.load import load_causal_lm
 
         self.model = spec.raw
         self.adapter = adapter
         self.batch_size = max(1, batch_size)
         self._attach(*load_causal_lm(spec, adapter))
+        use_onednn(self.lm)  # not for `in_memory`: a model being trained needs its backward
 
     @classmethod
     def in_memory(cls, lm, tok, batch_size: int = 16) -> "TransformersBackend":
@@ -35,6 +40,7 @@ class TransformersBackend:
         )
         pad = self.tok.pad_token_id
         self.pad_id = pad if pad is not None else min(self.eos_ids)
+        self.continuous = slots.supported(lm)
 
     def encode(self, prompt: str, system_prompt: str | None, raw: bool = False) -> list[int]:
         """Token ids of the chat-templated prompt, ending with the assistant turn's header; of
@@ -51,6 +57,18 @@ class TransformersBackend:
 
     def generate(self, requests: list[Request], sampling: Sampling) -> Iterator[Completion]:
         encoded = [(r, self.encode(r.prompt, sampling.system_prompt, r.raw)) for r in requests]
+        if self.continuous:
+            for req, new, stopped in slots.generate(
+                self.lm,
+                encoded,
+                sampling.max_new_tokens,
+                self.batch_size,
+                self.eos_ids,
+                self.pad_id,
+                sampling.temperature,
+            ):
+                yield self._completion(req, new, stopped)
+            return
         # Longest first: similar lengths share a batch (little padding), and memory peaks early.
         encoded.sort(key=lambda x: -len(x[1]))
         for i in range(0, len(encoded), self.batch_size):
@@ -78,10 +96,12 @@ class TransformersBackend:
         )
         for (req, _), row in zip(batch, out[:, width:].tolist(), strict=True):
             stop = next((k for k, t in enumerate(row) if t in self.eos_ids), None)
-            new = row if stop is None else row[:stop]
-            yield Completion(
-                id=req.id,
-                response=self.tok.decode(new, skip_special_tokens=True).strip(),
-                n_new_tokens=len(new) + (stop is not None),
-                finish_reason="length" if stop is None else "stop",
-            )
+            yield self._completion(req, row if stop is None else row[:stop], stop is not None)
+
+    def _completion(self, req: Request, new: list[int], stopped: bool) -> Completion:
+        return Completion(
+            id=req.id,
+            response=self.tok.decode(new, skip_special_tokens=True).strip(),
+            n_new_tokens=len(new) + stopped,
+            finish_reason="stop" if stopped else "length",
+        )

@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from safetygap.eval.cli import SHOW_FLIPS_HELP
-from safetygap.generate.base import SYSTEM_PROMPT_HELP
+from safetygap.generate.base import BATCH_SIZE, SYSTEM_PROMPT_HELP
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.tables import print_table
 
@@ -61,7 +61,9 @@ def helpfulness_command(
         help="Default per task: summarization 48, translation 192, code 256, classification 16.",
     ),
     temperature: float = typer.Option(0.0, "--temperature", help="0 = greedy."),
-    batch_size: int = typer.Option(16, "--batch-size", help="Prompts per local batch."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", help="Prompts answered together by a local model."
+    ),
     concurrency: int = typer.Option(8, "--concurrency", help="Endpoint requests in flight."),
     eval_run: str = typer.Option(
         None,

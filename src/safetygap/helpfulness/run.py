@@ -7,7 +7,7 @@ from pathlib import Path
 from safetygap import inputs
 from safetygap.errors import Checks, UserError
 from safetygap.finetune.tasks import check_task, is_file_task, load_examples, task_kind
-from safetygap.generate.base import Request, Sampling
+from safetygap.generate.base import BATCH_SIZE, Request, Sampling
 from safetygap.generate.runner import answer_missing
 from safetygap.hashing import text_id, unit
 from safetygap.helpfulness.scorers import SCORERS
@@ -138,7 +138,7 @@ def helpfulness(
     system_prompt: str | None = None,
     max_new_tokens: int | None = None,
     temperature: float = 0.0,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     concurrency: int = 8,
     limit: int | None = None,
     limits: dict | None = None,

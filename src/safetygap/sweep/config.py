@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from safetygap.errors import Problems, UserError
+from safetygap.generate.base import BATCH_SIZE
 from safetygap.models.registry import DEFAULT_CHAT_MODEL, parse_spec
 
 Name = Annotated[str, Field(min_length=1)]
@@ -314,7 +315,9 @@ class EvalConfig(Strict):
     judge: str = Field("classifier", description="The judge spec (`safetygap eval --judge`).")
     max_new_tokens: int = Field(64, ge=1, description="Tokens per answer.")
     temperature: float = Field(0.0, ge=0, description="0 = greedy.")
-    batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
+    batch_size: int = Field(
+        BATCH_SIZE, ge=1, description="Prompts answered together by a local model."
+    )
 
     @field_validator("judge")
     @classmethod
@@ -331,7 +334,9 @@ class HelpfulnessConfig(Strict):
     limit: PositiveInt | dict[str, PositiveInt] | None = Field(
         None, description="Held-out items per task: one number, or task -> number."
     )
-    batch_size: int = Field(16, ge=1, description="Prompts per local batch.")
+    batch_size: int = Field(
+        BATCH_SIZE, ge=1, description="Prompts answered together by a local model."
+    )
     kinds: dict[Name, Annotated[str, checked_by(known_scorer)]] = Field(
         {}, description="Task -> scorer kind, for tasks given as JSONL files."
     )

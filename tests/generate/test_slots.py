@@ -1,0 +1,154 @@
+"""Continuous batching (`generate.slots`) against transformers' own `generate`, and oneDNN's
+linear against PyTorch's, on a tiny random Llama."""
+
+from collections import Counter
+
+import pytest
+
+from safetygap.generate import slots
+from safetygap.generate.base import Request, Sampling, load_backend
+from safetygap.models.onednn import use_onednn
+from tests.helpers import make_tiny_llama
+
+PROMPTS = [
+    "Hi",
+    "What is two plus two?",
+    "Name a colour.",
+    "Write one word.",
+    "Say hello in French please, and then in Spanish, and then in German too.",
+    "Count to three.",
+    "Why is the sky blue? Answer in a sentence.",
+    "List three fruits.",
+    "Tell me a joke about cats and dogs.",
+]
+REQS = [Request(f"q{i}", p) for i, p in enumerate(PROMPTS)]
+
+
+@pytest.fixture(scope="module")
+def varied_dir(tmp_path_factory, smollm_dir):
+    """A tiny random Llama whose greedy answers vary from token to token."""
+    return make_tiny_llama(tmp_path_factory.mktemp("varied"), smollm_dir, hidden=64, init=0.1)
+
+
+@pytest.fixture(scope="module")
+def backend(varied_dir):
+    """The tiny model's backend, with an end-of-turn token that some answers reach early and
+    others never, so rows leave the batch at different steps."""
+    b = load_backend(str(varied_dir))
+    encoded = [(r.id, b.encode(r.prompt, None)) for r in REQS]
+    seen = Counter()
+    for _, ids, _ in slots.generate(b.lm, encoded, 20, 16, {-1}, b.pad_id):
+        seen.update(set(ids[2:12]))  # tokens some answers produce mid-way
+    half = len(REQS) // 2  # one that about half the answers reach
+    b.eos_ids = {min(seen, key=lambda t: (abs(seen[t] - half), t))}
+    return b
+
+
+def answers(backend, continuous, batch_size, sampling):
+    backend.continuous, backend.batch_size = continuous, batch_size
+    return {c.id: c for c in backend.generate(REQS, sampling)}
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 16])
+def test_continuous_batching_equals_generate(backend, batch_size):
+    s = Sampling(max_new_tokens=20)
+    ref = answers(backend, False, 1, s)
+    got = answers(backend, True, batch_size, s)
+    assert {c.finish_reason for c in ref.values()} == {"stop", "length"}
+    assert got.keys() == ref.keys()
+    for rid, c in ref.items():
+        assert (got[rid].response, got[rid].n_new_tokens, got[rid].finish_reason) == (
+            c.response,
+            c.n_new_tokens,
+            c.finish_reason,
+        )
+
+
+def test_one_token_answers_and_a_prompt_longer_than_the_rest(backend):
+    reqs = REQS + [Request("long", " ".join(["word"] * 120))]
+    backend.continuous, backend.batch_size = True, 4
+    out = {c.id: c for c in backend.generate(reqs, Sampling(max_new_tokens=1))}
+    assert out.keys() == {r.id for r in reqs}
+    assert all(c.n_new_tokens == 1 for c in out.values())
+    backend.continuous = False
+    ref = {c.id: c for c in backend.generate(reqs, Sampling(max_new_tokens=1))}
+    assert {k: c.response for k, c in out.items()} == {k: c.response for k, c in ref.items()}
+
+
+def test_sampling_draws_within_the_budget(backend):
+    import torch
+
+    s = Sampling(max_new_tokens=10, temperature=1.0)
+    torch.manual_seed(3)
+    a = answers(backend, True, 4, s)
+    torch.manual_seed(3)
+    b = answers(backend, True, 4, s)
+    greedy = answers(backend, True, 4, Sampling(max_new_tokens=10))
+    assert {k: c.response for k, c in a.items()} == {k: c.response for k, c in b.items()}
+    assert any(a[k].response != greedy[k].response for k in a)
+    assert all(1 <= c.n_new_tokens <= 10 for c in a.values())
+
+
+def test_sliding_window_models_use_generate(tmp_path, smollm_dir):
+    import torch
+    from transformers import AutoTokenizer, MistralConfig, MistralForCausalLM
+
+    tok = AutoTokenizer.from_pretrained(smollm_dir)
+    cfg = MistralConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        sliding_window=8,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    torch.manual_seed(0)
+    MistralForCausalLM(cfg).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    b = load_backend(str(tmp_path), batch_size=4)
+    assert not slots.supported(b.lm)
+    assert not b.continuous
+    out = list(b.generate(REQS[:3], Sampling(max_new_tokens=5)))
+    assert sorted(c.id for c in out) == ["q0", "q1", "q2"]
+
+
+def test_onednn_linear_gives_the_same_answers(varied_dir):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    b = load_backend(str(varied_dir))  # loads with oneDNN
+    plain = AutoModelForCausalLM.from_pretrained(str(varied_dir)).eval()
+    n_linear = sum(type(m) is torch.nn.Linear for m in plain.modules())
+    half = AutoModelForCausalLM.from_pretrained(str(varied_dir), dtype=torch.bfloat16)
+    assert use_onednn(half) == 0  # fp32 only: bf16 is left alone
+    fast = AutoModelForCausalLM.from_pretrained(str(varied_dir)).eval()
+    assert use_onednn(fast) == n_linear > 0
+    ids = torch.tensor([b.encode(p, None) for p in PROMPTS[:1]])
+    with torch.inference_mode():
+        ref, got = plain(ids).logits, fast(ids).logits
+    assert torch.allclose(ref, got, atol=1e-4)
+    assert fast.lm_head.forward.__func__ is not torch.nn.Linear.forward
+
+
+def test_a_batch_stays_within_the_memory_share(backend, monkeypatch):
+    s = Sampling(max_new_tokens=20)
+    ref = answers(backend, False, 1, s)
+    kv = slots._kv_bytes(backend.lm, backend.pad_id, backend.device)
+    longest = max(len(backend.encode(r.prompt, None)) for r in REQS) + 20
+    # room for two rows of the longest prompt's cache
+    monkeypatch.setattr(slots, "_free_memory", lambda _: 2 * longest * kv / slots.MEMORY_SHARE)
+    sizes = []
+    rebuild = slots._Batch._rebuild
+
+    def spy(self, new):
+        done = rebuild(self, new)
+        sizes.append(len(self.rows))
+        return done
+
+    monkeypatch.setattr(slots._Batch, "_rebuild", spy)
+    got = answers(backend, True, 16, s)
+    assert max(sizes) == 2 and len(sizes) >= len(REQS) // 2
+    assert {k: c.response for k, c in got.items()} == {k: c.response for k, c in ref.items()}
