@@ -1,9 +1,17 @@
-"""Generation speed: the paper's way (pipeline, one prompt at a time) vs safetygap's batches.
+"""Generation speed: the paper's way (pipeline, one prompt at a time) vs safetygap's backend.
 
 Same embedded model, same 48 prompts (examples/prompts.jsonl), 100 new tokens, greedy, in one
-run. Prints tokens/s for both, the speed-up, the share of this CPU's matmul FLOP/s ceiling
-(measured here, now: the faster of PyTorch's default CPU matmul, MKL, and oneDNN's, which the
-backend uses) that the batched run reaches, and how many outputs are identical.
+run:
+1. the paper's way against safetygap's backend: tokens/s, the speed-up, the share of this CPU's
+   matmul FLOP/s ceiling (measured here, now: the faster of PyTorch's default CPU matmul, MKL,
+   and oneDNN's, which the backend uses) that the backend reaches, and how many answers are
+   identical;
+2. what each part of the backend gives: transformers' batched `generate` (the backend before
+   continuous batching) and continuous batching (`generate.slots`), each with MKL's and with
+   oneDNN's matmul, batch 48, side by side;
+3. tokens/s by batch size on 96 prompts (the 48, and each again with a sentence added), 64 new
+   tokens: the case for the default batch of 64.
+Writes docs/results/generation.md.
 
     .venv/bin/python benchmarks/generation.py [--batch-sizes 24,48]
 """
@@ -14,13 +22,23 @@ from pathlib import Path
 
 import torch
 
-from safetygap.generate.base import Sampling, load_backend, messages
+from safetygap.generate.base import Request, Sampling, messages
 from safetygap.generate.runner import read_requests
+from safetygap.generate.transformers_backend import TransformersBackend
 from safetygap.models.load import load_causal_lm
+from safetygap.models.onednn import use_onednn
+from safetygap.report.pages import results_page
 
-PROMPTS = Path(__file__).resolve().parent.parent / "examples" / "prompts.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+PROMPTS = ROOT / "examples" / "prompts.jsonl"
+PAGE = ROOT / "docs" / "results" / "generation.md"
 MAX_NEW = 100
 MODEL = "smollm2-135m-instruct"
+INTRO = """\
+The embedded SmolLM2-135M-Instruct in fp32 on this project's 2-core CPU machine, greedy. The
+FLOP/s column counts 2 x parameters per processed token (prompt and answer, padding and
+finished rows excluded); the ceiling is the best 2048x2048 fp32 matmul measured in the same run,
+with either kernel. Times on a shared 2-core machine are noisy: compare within one run."""
 
 
 def matmul_ceiling(n: int = 2048, repeats: int = 10) -> dict[str, float]:
@@ -43,12 +61,11 @@ def matmul_ceiling(n: int = 2048, repeats: int = 10) -> dict[str, float]:
     return out
 
 
-def paper_way(model, requests):
+def paper_way(lm, tok, requests):
     """transformers pipeline, one prompt at a time (chat messages in, text out), on the model
     as transformers loads it (PyTorch's own matmul)."""
     from transformers import pipeline
 
-    lm, tok, _ = load_causal_lm(model)
     pipe = pipeline("text-generation", model=lm, tokenizer=tok, device="cpu")
     texts, n_tok = {}, 0
     t = time.perf_counter()
@@ -61,13 +78,18 @@ def paper_way(model, requests):
     return texts, n_tok, time.perf_counter() - t
 
 
-def our_way(backend, requests, batch_size):
-    backend.batch_size = batch_size
+def timed(backend, requests, batch_size, continuous, max_new=MAX_NEW):
+    """(answers by id, answer tokens, prompt tokens, seconds)."""
+    backend.batch_size, backend.continuous = batch_size, continuous
     t = time.perf_counter()
-    outs = list(backend.generate(requests, Sampling(MAX_NEW)))
+    outs = list(backend.generate(requests, Sampling(max_new)))
     dt = time.perf_counter() - t
     prompt_tok = sum(len(backend.encode(r.prompt, None)) for r in requests)
     return {c.id: c.response for c in outs}, sum(c.n_new_tokens for c in outs), prompt_tok, dt
+
+
+def row(name, tokens, seconds, flops, extra=""):
+    print(f"{name:<40}{tokens:>8}{seconds:>9.1f}{tokens / seconds:>8.1f}{flops / 1e9:>9.1f}{extra}")
 
 
 def main() -> None:
@@ -78,39 +100,59 @@ def main() -> None:
 
     hf_logging.disable_progress_bar()
     requests = read_requests(PROMPTS)
-    backend = load_backend(MODEL)
-    n_params = sum(p.numel() for p in backend.lm.parameters())  # tied lm_head: all are matmuls
-    ceilings = matmul_ceiling()
-    ceiling = max(ceilings.values())
-    print(
-        f"threads={torch.get_num_threads()} params={n_params / 1e6:.1f}M matmul_ceiling="
-        + " ".join(f"{k}:{v / 1e9:.1f}" for k, v in ceilings.items())
-        + " GFLOP/s"
-    )
+    stock_lm, tok, device = load_causal_lm(MODEL)  # PyTorch's matmul (MKL)
+    fast_lm, _, _ = load_causal_lm(MODEL)
+    use_onednn(fast_lm)
+    stock = TransformersBackend.in_memory(stock_lm, tok)
+    fast = TransformersBackend.in_memory(fast_lm, tok)
+    n_params = sum(p.numel() for p in stock_lm.parameters())  # tied lm_head: all are matmuls
+    header = f"{'method':<40}{'tokens':>8}{'seconds':>9}{'tok/s':>8}{'GFLOP/s':>9}"
 
-    ref, a_tok, a_dt = paper_way(MODEL, requests)
-    a_rate = a_tok / a_dt
-    print(f"{'method':<28}{'tokens':>8}{'seconds':>9}{'tok/s':>8}{'GFLOP/s':>9}")
-    print(
-        f"{'(a) pipeline, 1 at a time':<28}{a_tok:>8}{a_dt:>9.1f}{a_rate:>8.1f}"
-        f"{2 * n_params * a_rate / 1e9:>9.1f}"
-    )
-    best = None
-    for bs in [int(x) for x in args.batch_sizes.split(",")]:
-        texts, b_tok, p_tok, b_dt = our_way(backend, requests, bs)
-        flops = 2 * n_params * (b_tok + p_tok) / b_dt  # prefill + decode, padding excluded
+    with results_page(PAGE, "Generation speed", INTRO, fenced=True):
+        ceilings = matmul_ceiling()
+        ceiling = max(ceilings.values())
         print(
-            f"{f'(b) safetygap, batch {bs}':<28}{b_tok:>8}{b_dt:>9.1f}{b_tok / b_dt:>8.1f}"
-            f"{flops / 1e9:>9.1f}"
+            f"threads={torch.get_num_threads()} params={n_params / 1e6:.1f}M matmul_ceiling="
+            + " ".join(f"{k}:{v / 1e9:.1f}" for k, v in ceilings.items())
+            + " GFLOP/s\n"
         )
-        if best is None or b_tok / b_dt > best[0]:
-            best = (b_tok / b_dt, flops, texts)
-    rate, flops, texts = best
-    same = sum(texts[r.id] == ref[r.id] for r in requests)
-    print(
-        f"speedup={rate / a_rate:.1f}x ceiling_share={100 * flops / ceiling:.0f}% "
-        f"identical={same}/{len(requests)}"
-    )
+        print("1. The paper's way and safetygap's backend (continuous batching, oneDNN)")
+        print(header)
+        ref, a_tok, a_dt = paper_way(stock_lm, tok, requests)
+        row("(a) pipeline, 1 at a time", a_tok, a_dt, 2 * n_params * a_tok / a_dt)
+        best = None
+        for bs in [int(x) for x in args.batch_sizes.split(",")]:
+            texts, b_tok, p_tok, b_dt = timed(fast, requests, bs, True)
+            flops = 2 * n_params * (b_tok + p_tok) / b_dt
+            row(f"(b) safetygap, batch {bs}", b_tok, b_dt, flops)
+            if best is None or b_tok / b_dt > best[0]:
+                best = (b_tok / b_dt, flops, texts)
+        rate, flops, texts = best
+        same = sum(texts[r.id] == ref[r.id] for r in requests)
+
+        print("\n2. Each part, batch 48 (identical: answers equal to the pipeline's)")
+        print(header + f"{'identical':>11}")
+        for name, backend, continuous in [
+            ("generate, MKL (the backend before)", stock, False),
+            ("generate, oneDNN", fast, False),
+            ("continuous batching, MKL", stock, True),
+            ("continuous batching, oneDNN (now)", fast, True),
+        ]:
+            out, b_tok, p_tok, b_dt = timed(backend, requests, 48, continuous)
+            same_here = sum(out[r.id] == ref[r.id] for r in requests)
+            row(name, b_tok, b_dt, 2 * n_params * (b_tok + p_tok) / b_dt, f"{same_here:>8}/48")
+
+        print("\n3. Batch size: 96 prompts, 64 new tokens, continuous batching, oneDNN")
+        print(f"{'batch':>5}{'tokens':>8}{'seconds':>9}{'tok/s':>8}")
+        more = requests + [Request(f"{r.id}-b", f"{r.prompt} Please be brief.") for r in requests]
+        for bs in (16, 32, 64, 96):
+            _, b_tok, _, b_dt = timed(fast, more, bs, True, max_new=64)
+            print(f"{bs:>5}{b_tok:>8}{b_dt:>9.1f}{b_tok / b_dt:>8.1f}")
+
+        print(
+            f"\nspeedup={rate / (a_tok / a_dt):.1f}x "
+            f"ceiling_share={100 * flops / ceiling:.0f}% identical={same}/{len(requests)}"
+        )
 
 
 if __name__ == "__main__":

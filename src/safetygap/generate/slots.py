@@ -17,7 +17,7 @@ costing a full row of compute, and a batch's prompts are padded to its longest. 
 
 Greedy answers are the same tokens as `generate`'s up to float rounding: matmuls of another
 batch shape can round differently in the last bit, which can flip a near-tie between two tokens
-(docs/results/speed.md counts how often on the benchmark prompts). Models whose cache is not
+(docs/results/generation.md counts how often on the benchmark prompts). Models whose cache is not
 one plain full-attention layer per layer (sliding windows, hybrids) use `generate`.
 """
 
@@ -56,10 +56,11 @@ def _slot_cache(n_layers: int, length: int):
     from transformers.cache_utils import Cache, StaticLayer
 
     class Written(StaticLayer):
+        upto = 0  # slots written once this step's are: set by the caller, so no device sync
+
         def update(self, key_states, value_states, *args, **kwargs):
             keys, values = super().update(key_states, value_states, *args, **kwargs)
-            end = int(self.cumulative_length)
-            return keys[:, :, :end], values[:, :, :end]
+            return keys[:, :, : self.upto], values[:, :, : self.upto]
 
     return Cache(layers=[Written(max_cache_len=length) for _ in range(n_layers)])
 
@@ -97,12 +98,17 @@ class _Batch:
     """The rows decoding together, their cache and their attention mask."""
 
     def __init__(self, lm, max_new_tokens, batch_size, eos_ids, pad_id, temperature):
+        import torch
+
         self.lm, self.max_new, self.size = lm, max_new_tokens, batch_size
         self.eos_ids, self.pad_id, self.temperature = eos_ids, pad_id, temperature
         self.device = next(lm.parameters()).device
+        dtype = getattr(lm, "dtype", None)  # a 4-bit model's compute dtype, not its storage
+        self.dtype = dtype if dtype is not None and dtype.is_floating_point else torch.float32
         self.n_layers = _layers(lm)
         self.rows: list[_Row] = []
         self.cache = self.valid = None
+        self.at = 0  # the cache slot the next step writes, the same for every row
         self.kv_bytes = None  # cache bytes per token, measured on the first step
 
     def _room(self, live: list[_Row], queue: deque) -> int:
@@ -130,11 +136,18 @@ class _Batch:
             finished = self._rebuild(new)
             if not self.rows:
                 return finished
-        at = int(self.cache.layers[0].cumulative_length)  # the slot this step writes
+        at = self.at  # the slot this step writes
+        self.at += 1
+        for layer in self.cache.layers:
+            layer.upto = self.at
         self.valid[:, at] = True
+        # an additive mask, made once for all layers (a boolean one is converted in each)
+        seen = self.valid[:, None, None, : at + 1]
+        mask = torch.zeros(seen.shape, dtype=self.dtype, device=self.device)
+        mask.masked_fill_(~seen, torch.finfo(self.dtype).min)
         logits = self.lm(
             input_ids=torch.tensor([[r.tokens[-1]] for r in self.rows], device=self.device),
-            attention_mask=self.valid[:, None, None, : at + 1],
+            attention_mask=mask,
             position_ids=torch.tensor([[r.length] for r in self.rows], device=self.device),
             cache=self.cache,
             use_cache=True,
@@ -175,7 +188,7 @@ class _Batch:
         width = max(r.length for r in rows)  # every row ends at this slot
         end = width + self.max_new
         cache = _slot_cache(self.n_layers, end)
-        at = int(self.cache.layers[0].cumulative_length) if live else 0
+        at = self.at if live else 0
         for n, layer in enumerate(cache.layers):
             old = self.cache.layers[n] if live else None
             kv = [
@@ -195,7 +208,7 @@ class _Batch:
         self.valid = torch.zeros((len(rows), end), dtype=torch.bool, device=self.device)
         for b, row in enumerate(rows):
             self.valid[b, width - row.length : width] = True
-        self.rows, self.cache = rows, cache
+        self.rows, self.cache, self.at = rows, cache, width
         return finished
 
 

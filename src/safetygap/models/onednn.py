@@ -6,7 +6,7 @@ products about twice as fast, at every batch shape generation needs: a few rows 
 thousands per prefill, the 49k-wide output head (benchmarks/generation.py measures both
 kernels' ceilings). The sums are taken in another order, so results differ from MKL's in the
 last bits; greedy answers flip only where two tokens are within that rounding of each other
-(docs/results/speed.md counts them on the benchmark's prompts).
+(docs/results/generation.md counts them on the benchmark's prompts).
 
 Used only for inference (the op has no backward), on fp32 models on the CPU, and only when the
 kernel is there and agrees with `F.linear` on a first layer; anything else is left as it is.
