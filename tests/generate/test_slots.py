@@ -152,3 +152,19 @@ def test_a_batch_stays_within_the_memory_share(backend, monkeypatch):
     got = answers(backend, True, 16, s)
     assert max(sizes) == 2 and len(sizes) >= len(REQS) // 2
     assert {k: c.response for k, c in got.items()} == {k: c.response for k, c in ref.items()}
+
+
+def test_stale_memory_in_a_new_cache_is_never_read(backend, monkeypatch):
+    """A rebuilt cache is not zero-filled: fill its fresh memory with NaN, and the answers must
+    still be the reference ones (a NaN read anywhere, even masked, would spread)."""
+    import torch
+
+    s = Sampling(max_new_tokens=20)
+    ref = answers(backend, False, 1, s)
+
+    def poisoned(self, size, **kwargs):
+        return torch.full(size, float("nan"), dtype=self.dtype, device=self.device)
+
+    monkeypatch.setattr(torch.Tensor, "new_empty", poisoned)
+    got = answers(backend, True, 3, s)
+    assert {k: c.response for k, c in got.items()} == {k: c.response for k, c in ref.items()}

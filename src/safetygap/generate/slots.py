@@ -58,6 +58,18 @@ def _slot_cache(n_layers: int, length: int):
     class Written(StaticLayer):
         upto = 0  # slots written once this step's are: set by the caller, so no device sync
 
+        def lazy_initialization(self, key_states, value_states) -> None:
+            """StaticLayer's, less the zero fill (most of a rebuild's time on the CPU): every
+            slot attention reads is written first, left padding by the caller."""
+            self.device = key_states.device
+            self.batch_size, self.num_heads = key_states.shape[:2]
+            self.k_head_dim, self.v_head_dim = key_states.shape[-1], value_states.shape[-1]
+            shape = (self.batch_size, self.num_heads, self.max_cache_len)
+            self.keys = key_states.new_empty((*shape, self.k_head_dim))
+            self.values = value_states.new_empty((*shape, self.v_head_dim))
+            self.cumulative_length = self.cumulative_length.to(self.device)
+            self.is_initialized = True
+
         def update(self, key_states, value_states, *args, **kwargs):
             keys, values = super().update(key_states, value_states, *args, **kwargs)
             return keys[:, :, : self.upto], values[:, :, : self.upto]
@@ -203,8 +215,11 @@ class _Batch:
             )
             layer.cumulative_length.fill_(width)
             for b, (row, (k, v)) in enumerate(zip(rows, kv, strict=True)):
-                layer.keys[b, :, width - row.length : width] = k
-                layer.values[b, :, width - row.length : width] = v
+                pad = width - row.length
+                layer.keys[b, :, :pad] = 0  # masked, but read: no stray NaN may sit there
+                layer.values[b, :, :pad] = 0
+                layer.keys[b, :, pad:width] = k
+                layer.values[b, :, pad:width] = v
         self.valid = torch.zeros((len(rows), end), dtype=torch.bool, device=self.device)
         for b, row in enumerate(rows):
             self.valid[b, width - row.length : width] = True
