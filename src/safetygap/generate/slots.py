@@ -142,7 +142,7 @@ class _Batch:
 
         dead = sum(r.done for r in self.rows)
         finished = []
-        if not self.rows or dead * REBUILD_SHARE >= len(self.rows) or dead == len(self.rows):
+        if not self.rows or dead * REBUILD_SHARE >= len(self.rows):
             live = [r for r in self.rows if not r.done]
             new = [queue.popleft() for _ in range(self._room(live, queue))]
             finished = self._rebuild(new)
@@ -153,7 +153,7 @@ class _Batch:
         for layer in self.cache.layers:
             layer.upto = self.at
         self.valid[:, at] = True
-        # an additive mask, made once for all layers (a boolean one is converted in each)
+        # the rows' masks as one additive mask, made once a step for all layers
         seen = self.valid[:, None, None, : at + 1]
         mask = torch.zeros(seen.shape, dtype=self.dtype, device=self.device)
         mask.masked_fill_(~seen, torch.finfo(self.dtype).min)
