@@ -8,7 +8,7 @@ from safetygap.errors import UserError
 from safetygap.registry import Registry
 
 # Prompts answered together by a local model: at most this many rows decode at once (fewer when
-# their KV cache would not fit the free memory). On 2 CPU cores, 64 rows give 1.7x the tokens/s
+# their KV cache would not fit the free memory). On 2 CPU cores, 64 rows give 1.6x the tokens/s
 # of 16 (docs/results/generation.md); a GPU has room for more.
 BATCH_SIZE = 64
 

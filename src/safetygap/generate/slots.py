@@ -227,6 +227,16 @@ class _Batch:
         return finished
 
 
+def left_padded(seqs: list[list[int]], pad_id: int, device=None):
+    """(input ids, attention mask) of token sequences padded on the left to the longest."""
+    import torch
+
+    width = max(len(t) for t in seqs)
+    ids = torch.tensor([[pad_id] * (width - len(t)) + t for t in seqs], device=device)
+    mask = torch.tensor([[0] * (width - len(t)) + [1] * len(t) for t in seqs], device=device)
+    return ids, mask
+
+
 def _kv_bytes(lm, pad_id: int, device) -> int:
     """Bytes of cache one token takes in this model, over all its layers."""
     import torch
@@ -272,7 +282,6 @@ def _pick(logits, temperature: float) -> list[int]:
 def _prefill(lm, new, pad_id: int, temperature: float, device):
     """Prefill the new prompts in chunks of similar length; return, per prompt, its row (with
     its first answer token) and its per-layer (keys, values), each [heads, length, dim]."""
-    import torch
     from transformers import DynamicCache
 
     out, i = [], 0
@@ -287,10 +296,7 @@ def _prefill(lm, new, pad_id: int, temperature: float, device):
             n += 1
         chunk = new[i : i + n]
         i += n
-        ids = torch.tensor([[pad_id] * (width - len(t)) + t for _, t in chunk], device=device)
-        mask = torch.tensor(
-            [[0] * (width - len(t)) + [1] * len(t) for _, t in chunk], device=device
-        )
+        ids, mask = left_padded([t for _, t in chunk], pad_id, device)
         position = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
         cache = DynamicCache(config=lm.config)
         logits = lm(

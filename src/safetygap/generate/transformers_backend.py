@@ -75,12 +75,9 @@ class TransformersBackend:
             yield from self._batch(encoded[i : i + self.batch_size], sampling)
 
     def _batch(self, batch: list[tuple[Request, list[int]]], sampling: Sampling):
-        import torch
 
-        width = max(len(ids) for _, ids in batch)
-        pad = self.pad_id
-        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for _, ids in batch])
-        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for _, ids in batch])
+        input_ids, mask = slots.left_padded([ids for _, ids in batch], self.pad_id)
+        width, pad = input_ids.shape[1], self.pad_id
         kwargs = dict(do_sample=False)
         if sampling.temperature > 0:
             kwargs = dict(do_sample=True, temperature=sampling.temperature, top_p=1.0, top_k=0)
