@@ -25,6 +25,13 @@ def tiny_dir(tmp_path_factory, smollm_dir):
     return make_tiny_llama(tmp_path_factory.mktemp("tiny"), smollm_dir)
 
 
+@pytest.fixture(scope="session")
+def varied_dir(tmp_path_factory, smollm_dir):
+    """A tiny random Llama whose greedy answers vary from token to token, and that learns its
+    examples within a few steps (the default one's near-uniform outputs hardly move)."""
+    return make_tiny_llama(tmp_path_factory.mktemp("varied"), smollm_dir, hidden=64, init=0.1)
+
+
 @pytest.fixture
 def prompt_file(tmp_path):
     path = tmp_path / "prompts.jsonl"

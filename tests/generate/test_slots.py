@@ -8,7 +8,6 @@ import pytest
 from safetygap.generate import slots
 from safetygap.generate.base import Request, Sampling, load_backend
 from safetygap.models.onednn import use_onednn
-from tests.helpers import make_tiny_llama
 
 PROMPTS = [
     "Hi",
@@ -22,12 +21,6 @@ PROMPTS = [
     "Tell me a joke about cats and dogs.",
 ]
 REQS = [Request(f"q{i}", p) for i, p in enumerate(PROMPTS)]
-
-
-@pytest.fixture(scope="module")
-def varied_dir(tmp_path_factory, smollm_dir):
-    """A tiny random Llama whose greedy answers vary from token to token."""
-    return make_tiny_llama(tmp_path_factory.mktemp("varied"), smollm_dir, hidden=64, init=0.1)
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +161,85 @@ def test_stale_memory_in_a_new_cache_is_never_read(backend, monkeypatch):
     monkeypatch.setattr(torch.Tensor, "new_empty", poisoned)
     got = answers(backend, True, 3, s)
     assert {k: c.response for k, c in got.items()} == {k: c.response for k, c in ref.items()}
+
+
+def _plain_and_fast(varied_dir, **kwargs):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    plain = AutoModelForCausalLM.from_pretrained(str(varied_dir)).eval()
+    fast = AutoModelForCausalLM.from_pretrained(str(varied_dir)).eval()
+    n = use_onednn(fast, **kwargs)
+    ids = torch.tensor([[5, 17, 99, 3, 250, 7]])
+    with torch.inference_mode():
+        return plain, fast, n, plain(ids).logits, fast(ids).logits
+
+
+def test_layers_reading_one_input_are_fused_and_each_gets_its_own_slice(varied_dir):
+    import torch
+
+    plain, fast, n, ref, got = _plain_and_fast(varied_dir)
+    assert n > 0 and torch.allclose(ref, got, atol=1e-4)
+    attn, mlp = fast.model.layers[0].self_attn, fast.model.layers[0].mlp
+    qkv = {id(m._onednn_fused[0]) for m in (attn.q_proj, attn.k_proj, attn.v_proj)}
+    gate_up = {id(m._onednn_fused[0]) for m in (mlp.gate_proj, mlp.up_proj)}
+    assert len(qkv) == len(gate_up) == 1 and qkv != gate_up  # one product each
+    assert not hasattr(attn.o_proj, "_onednn_fused")  # it reads the attention's output: alone
+    assert not hasattr(mlp.down_proj, "_onednn_fused")
+    # any order, the same layer twice, a new input between: each answer is that layer's own
+    base = plain.model.layers[0].self_attn
+    x, y = torch.randn(2, 4, attn.q_proj.in_features), torch.randn(1, 3, attn.q_proj.in_features)
+    with torch.inference_mode():
+        for name, inp in [("v", x), ("v", x), ("q", x), ("k", y), ("k", x), ("q", y), ("v", y)]:
+            want = getattr(base, f"{name}_proj")(inp)
+            assert torch.allclose(getattr(attn, f"{name}_proj")(inp), want, atol=1e-5), name
+
+
+def test_packing_and_fusing_can_be_turned_off_or_refused(varied_dir, monkeypatch):
+    import torch
+
+    from safetygap.models import onednn
+
+    _, fast, n, ref, got = _plain_and_fast(varied_dir, pack=False)
+    assert n > 0 and torch.allclose(ref, got, atol=1e-4)
+    assert not any(hasattr(m, "_onednn_weight") for m in fast.modules())
+    assert not any(hasattr(m, "_onednn_fused") for m in fast.modules())
+    monkeypatch.setattr(onednn, "_free_ram", lambda: 0)  # no room for a packed copy
+    _, fast, n, ref, got = _plain_and_fast(varied_dir)
+    assert n > 0 and not any(hasattr(m, "_onednn_weight") for m in fast.modules())
+    # a patch whose logits disagree with the model's own is taken back whole
+    monkeypatch.undo()
+    wrong = lambda self, i, x: torch.zeros(*x.shape[:-1], self.sizes[i])  # noqa: E731
+    monkeypatch.setattr(onednn._Fused, "output", wrong)
+    plain, fast, n, ref, got = _plain_and_fast(varied_dir)
+    assert n == 0 and torch.equal(ref, got)
+    assert all("forward" not in m.__dict__ for m in fast.modules())
+
+
+def test_fused_layers_keep_their_biases():
+    import copy
+
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    cfg = Qwen2Config(
+        vocab_size=300,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    torch.manual_seed(0)
+    plain = Qwen2ForCausalLM(cfg).eval()
+    with torch.no_grad():
+        for m in plain.modules():
+            if type(m) is torch.nn.Linear and m.bias is not None:
+                m.bias.normal_()  # q/k/v have biases, created as zeros
+    fast = copy.deepcopy(plain)
+    assert use_onednn(fast) > 0
+    attn = fast.model.layers[1].self_attn
+    assert attn.q_proj._onednn_fused[0] is attn.v_proj._onednn_fused[0]
+    ids = torch.tensor([[4, 8, 15, 16, 23, 42]])
+    with torch.inference_mode():
+        assert torch.allclose(plain(ids).logits, fast(ids).logits, atol=1e-4)
