@@ -27,6 +27,12 @@ def scene(tmp_path, monkeypatch):
     (tmp_path / "afile").write_text("x")
     (tmp_path / "adir").mkdir()
     (tmp_path / "notmodel").mkdir()
+    aligned = tmp_path / "aligned"  # what `align` leaves, as far as its checks read it
+    aligned.mkdir()
+    for name in ("config.json", "align_settings.json"):
+        (aligned / name).write_text("{}")
+    options = {"harmful": 160, "benign": 160, "epochs": 2.0, "seed": 0, "deep": 0}
+    (aligned / "align_options.json").write_text(json.dumps(options))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -119,6 +125,25 @@ CASES = {
     "align": (
         ["align", "--out", "afile", "--model", "nosuch", "--epochs", -1, "--harmful", 0],
         [OUT_IS_FILE, NO_MODEL[1], "--epochs must be a finite number > 0", "--harmful must be"],
+    ),
+    "finetune, a constrained objective's reference": (
+        ["finetune", "--task", "summarization", "--out", "o", "--constrain-first-tokens"]
+        + ["--reference", "notmodel", "--model", "nosuch"],
+        ["--reference notmodel: no config.json there", NO_MODEL[1]],
+    ),
+    "finetune, a reference without a constrained objective": (
+        ["finetune", "--task", "summarization", "--out", "o", "--reference", ENDPOINT],
+        ["--reference is the model a constrained objective compares with"]
+        + ["--reference openai:m@http://127.0.0.1:9/v1: an endpoint gives no token"],
+    ),
+    "align, deeper": (
+        ["align", "--out", "o", "--model", "nosuch", "--deep", 129, "--deep-formats", "some"],
+        ["--deep is the longest harmful start in tokens, 0 to 128: got 129", NO_MODEL[1]]
+        + ["unknown --deep-formats 'some'"],
+    ),
+    "align, a checkpoint aligned otherwise": (
+        ["align", "--out", "aligned", "--model", "nosuch", "--deep", 16],
+        ["aligned holds an alignment with other settings (deep: 0 there, 16 here", NO_MODEL[1]],
     ),
     "align, a folder that is not a checkpoint": (
         ["align", "--out", "adir", "--model", "nosuch"],

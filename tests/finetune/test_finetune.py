@@ -319,10 +319,38 @@ def test_align_merges_a_usable_base(tiny_dir, tmp_path):
     assert set(asr) == {"base", "aligned"} and asr["aligned"]["n"] == 5
     backend = load_backend(str(out))  # the merged checkpoint is a plain model, usable as --model
     assert len(list(backend.generate([Request("a", "Hi")], Sampling(max_new_tokens=3)))) == 1
-    assert align(out, model=str(tiny_dir), n_eval=0, **QUIET) == out  # already aligned: a no-op
+    same = dict(model=str(tiny_dir), n_harmful=4, n_benign=2, epochs=1, n_eval=0, **QUIET)
+    assert align(out, **same) == out  # already aligned: a no-op
+    with pytest.raises(UserError, match="other settings .harmful: 4 there, 160 here"):
+        align(out, model=str(tiny_dir), n_eval=0, **QUIET)
+    with pytest.raises(UserError, match="deep: 0 there, 8 here"):
+        align(out, **same, deep=8)
     (tmp_path / "other").mkdir()
     with pytest.raises(UserError, match="not an aligned checkpoint"):
         align(tmp_path / "other", model=str(tiny_dir), **QUIET)
+
+
+def test_recovery_examples_start_with_the_base_s_own_answer_and_end_in_a_refusal(varied_dir):
+    from safetygap.bench.build import SeedOptions, load_pool
+    from safetygap.bench.formats import FORMATS
+    from safetygap.finetune.align import recovery_examples
+    from safetygap.generate.base import Request, Sampling, load_backend
+
+    harmful = load_pool(SeedOptions()).side("train", harmful=True)[:3]
+    formats = ["plain", "code"]
+    records = recovery_examples(str(varied_dir), harmful, 6, formats, judge="keyword", **QUIET)
+    assert len(records) == 6  # the tiny model never refuses: every answer is kept
+    backend = load_backend(str(varied_dir))
+    answers = backend.generate([Request(r["id"], r["prompt"]) for r in records], Sampling(6))
+    answers = {c.id: c.response for c in answers}
+    lengths = set()
+    for r in records:
+        fmt = r["id"].split("/")[1]
+        assert r["id"].startswith("deep/") and fmt in formats
+        assert answers[r["id"]].startswith(r["prefix"].strip()) and r["prefix"].strip()
+        lengths.add(len(backend.tok(r["prefix"], add_special_tokens=False)["input_ids"]))
+        assert r["response"] in FORMATS.get(fmt).REFUSALS
+    assert max(lengths) <= 6 and len(lengths) > 1  # k varies, up to K
 
 
 @pytest.mark.slow

@@ -230,6 +230,8 @@ NOT_TRAINER_SETTINGS = {  # what the data, the model, the callbacks or the recor
     "safety_stop",
     "prompt_field",
     "response_field",
+    "constraint",  # the loss: trainer.constraint
+    "reference",
     "preset",
 }
 

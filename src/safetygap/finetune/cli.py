@@ -123,6 +123,19 @@ def finetune_command(
     response_field: str = typer.Option(
         None, "--response-field", help="JSONL task: response field."
     ),
+    constrain_first_tokens: bool = typer.Option(
+        False,
+        "--constrain-first-tokens",
+        help="Qi et al.'s token-wise constrained objective (ICLR 2025): the first response "
+        "tokens may not drift far from the reference (the aligned base), later ones may. "
+        "Costs one more forward pass per step.",
+    ),
+    reference: str = typer.Option(
+        None,
+        "--reference",
+        help="The model a constrained objective compares with. (default: the base, with the "
+        "adapter off)",
+    ),
 ) -> None:
     """LoRA fine-tuning (TRL SFTTrainer + PEFT), loss on the completion only.
 
@@ -131,6 +144,7 @@ def finetune_command(
     A killed run resumes from its last checkpoint: run the same command again.
     """
     given = {k: v for k, v in locals().items() if k not in ("out", "adapter", "preset")}
+    given["constraint"] = "first-tokens" if given.pop("constrain_first_tokens") else None
     from safetygap.finetune.trainer import finetune
 
     settings = validate_finetune(preset, given, out, adapter)
@@ -143,6 +157,7 @@ def validate_finetune(preset: str | None, given: dict, out: Path, adapter: str |
     from safetygap import inputs
     from safetygap.errors import Checks
     from safetygap.finetune.config import resolve
+    from safetygap.finetune.constraints import check_reference
     from safetygap.finetune.mix import check_mix
     from safetygap.finetune.model import check_quantize
     from safetygap.finetune.tasks import check_task
@@ -154,6 +169,8 @@ def validate_finetune(preset: str | None, given: dict, out: Path, adapter: str |
     if given["safety_mix"] is not None:
         checks(check_mix, given["safety_mix"])
     checks(inputs.model_and_adapter, given["model"], adapter)
+    if given.get("reference") is not None:
+        checks(check_reference, given["reference"])
     checks(inputs.out_folder, out)
     if settings is not None:
         checks(check_quantize, settings)
@@ -177,26 +194,54 @@ def align_command(
     eval_items: int = typer.Option(
         40, "--eval-seeds", help="Test seeds for the ASR printout (0: skip)."
     ),
+    deep: int = typer.Option(
+        0,
+        "--deep",
+        help="Deeper alignment (Qi et al. 2025): add safety-recovery examples, the base's own "
+        "compliant answer cut after k tokens (k up to K, at most 128) then a refusal, trained on "
+        "the refusal only. 0: off. (default: 0)",
+        metavar="K",
+    ),
+    deep_formats: str = typer.Option(
+        "plain",
+        "--deep-formats",
+        help="Recovery examples in the plain format only, or in all five formats. (plain|all)",
+    ),
 ) -> None:
     """The vendor step for the embedded default: safety SFT, merged into a new base.
 
     Plain-format harmful train seeds answered with refusals, plus benign instructions answered
     with the base model's own greedy answers (so it keeps its skills). Prints ASR by format.
+    With --deep K, also safety-recovery examples (a harmful start, then a refusal).
     """
     from safetygap import inputs
     from safetygap.errors import Checks
-    from safetygap.finetune.align import align, is_aligned
+    from safetygap.finetune.align import (
+        DEEP_FORMATS,
+        DEEP_MAX,
+        align,
+        align_options,
+        check_same_alignment,
+        is_aligned,
+    )
 
     checks = Checks()
     checks(inputs.out_folder, out)
     if out.is_dir() and not is_aligned(out):
         checks.add(f"{out} exists and is not an aligned checkpoint: choose another --out")
+    elif is_aligned(out):
+        options = align_options(harmful, benign, epochs, seed, deep, deep_formats)
+        checks(check_same_alignment, out, options)
     checks(inputs.model_and_adapter, model)
     checks(inputs.at_least, "--harmful", harmful, 1)
     checks(inputs.at_least, "--benign", benign, 0)
     checks(inputs.at_least, "--eval-seeds", eval_items, 0)
     if not 0 < epochs < float("inf"):
         checks.add(f"--epochs must be a finite number > 0, got {epochs}")
+    if not 0 <= deep <= DEEP_MAX:
+        checks.add(f"--deep is the longest harmful start in tokens, 0 to {DEEP_MAX}: got {deep}")
+    if deep_formats not in DEEP_FORMATS:
+        checks.add(f"unknown --deep-formats {deep_formats!r}: choose plain or all")
     checks.done()
     align(
         out,
@@ -206,4 +251,6 @@ def align_command(
         epochs=epochs,
         seed=seed,
         n_eval=eval_items,
+        deep=deep,
+        deep_formats=deep_formats,
     )

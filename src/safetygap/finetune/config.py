@@ -8,6 +8,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 
 from safetygap.errors import Checks
+from safetygap.finetune.constraints import CONSTRAINTS
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.safetydata import KINDS, canonical_kind
 
@@ -68,6 +69,8 @@ class FinetuneSettings:
     save_every: int = 50
     prompt_field: str = "prompt"
     response_field: str = "response"
+    constraint: str = "none"  # an objective that holds the aligned model in place (constraints.py)
+    reference: str | None = None  # its reference model; None: the base with the adapter off
     preset: str | None = None
 
     def __post_init__(self):
@@ -109,6 +112,10 @@ class FinetuneSettings:
             checks.add("--target-modules is empty")
         if self.safety_every < 0:
             checks.add("--safety-every must be >= 0")
+        if self.constraint not in CONSTRAINTS:
+            checks.add(f"unknown constraint {self.constraint!r}: choose {', '.join(CONSTRAINTS)}")
+        if self.reference is not None and self.constraint == "none":
+            checks.add("--reference is the model a constrained objective compares with: add one")
         if self.safety_stop is not None:
             if not 0 <= self.safety_stop < 100:
                 checks.add(f"--safety-stop is in points of ASR, 0 to below 100: {self.safety_stop}")

@@ -58,3 +58,52 @@ def to_trainer_record(example: dict, chat_format: str) -> dict:
         "prompt": [{"role": "user", "content": example["prompt"]}],
         "completion": [{"role": "assistant", "content": example["response"]}],
     }
+
+
+def tokenized_records(examples: list[dict], chat_format: str, tok, max_length: int) -> list[dict]:
+    """Pre-tokenized records (`input_ids`, `labels`) for a run whose examples include some with a
+    `prefix`, the start of the response that is not trained on: the prompt and the prefix get
+    label -100, the rest of the response is scored. The tokens are those TRL makes of a
+    conversational prompt-completion record (the chat template of the prompt with its generation
+    prompt, then of prompt and answer; the answer is scored from where the two diverge), so an
+    example without a prefix trains exactly as it would untokenized. A prefix that does not end in
+    whitespace is followed by a space. Examples whose untrained part fills `max_length` are left
+    out. Native chat format only."""
+    if chat_format != "native":
+        raise UserError("examples with a prefix train in the native chat format only")
+    out = []
+    for e in examples:
+        user = [{"role": "user", "content": e["prompt"]}]
+        prefix = e.get("prefix") or ""
+        if prefix and not prefix[-1].isspace():
+            prefix += " "
+        answer = [{"role": "assistant", "content": prefix + e["response"]}]
+        ids = _chat_ids(tok, user + answer)
+        head = (
+            _chat_ids(tok, user + [{"role": "assistant", "content": prefix}], prefix=True)
+            if prefix
+            else _chat_ids(tok, user, generation_prompt=True)
+        )
+        untrained = _common_start(head, ids)
+        if untrained >= min(len(ids), max_length):
+            continue
+        out.append({"input_ids": ids, "labels": [-100] * untrained + ids[untrained:]})
+    return out
+
+
+def _chat_ids(tok, messages, generation_prompt=False, prefix=False) -> list[int]:
+    enc = tok.apply_chat_template(
+        messages,
+        tokenize=True,
+        return_dict=True,
+        add_generation_prompt=generation_prompt,
+        continue_final_message=prefix,  # the assistant turn left open after the prefix
+    )
+    return list(enc["input_ids"])
+
+
+def _common_start(a: list[int], b: list[int]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n

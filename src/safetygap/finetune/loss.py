@@ -126,11 +126,12 @@ def check_trl(trainer=None) -> None:
         )
 
 
-def sft_trainer_class(device: str):
-    """TRL's SFTTrainer on CUDA; elsewhere `CompletionSFTTrainer` (see the module docstring)."""
+def sft_trainer_class(device: str, constrained: bool = False):
+    """TRL's SFTTrainer on CUDA; elsewhere, or for a constrained objective
+    (`finetune.constraints`), `CompletionSFTTrainer` (see the module docstring)."""
     from trl import SFTTrainer
 
-    if device == "cuda":
+    if device == "cuda" and not constrained:
         return SFTTrainer
     return completion_trainer_class()
 
@@ -141,11 +142,15 @@ def completion_trainer_class():
     import torch
     from trl import SFTTrainer
 
-    from safetygap.finetune import cpu
+    from safetygap.errors import UserError
+    from safetygap.finetune import constraints, cpu
 
     check_trl()
 
     class CompletionSFTTrainer(SFTTrainer):
+        constraint = None  # a `constraints` objective in place of the plain loss
+        reference = None  # its reference model, when not the base with the adapter off
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             check_trl(self)
@@ -166,12 +171,16 @@ def completion_trainer_class():
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if not self._compact_ok(model, inputs, return_outputs):
+                if self.constraint is not None:
+                    raise UserError("this model or loss setting can't take a constrained objective")
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             mode = "train" if self.model.training else "eval"
-            base = self.accelerator.unwrap_model(model)
+            peft = base = self.accelerator.unwrap_model(model)
             if hasattr(base, "get_base_model"):  # PEFT: the LoRA layers live inside the base model
                 base = base.get_base_model()
             labels = inputs["labels"]
+            if self.constraint is not None:  # from the padded rows, before any packing
+                positions = constraints.response_positions(labels)
             model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
             if base.config._attn_implementation == cpu.SEGMENTS and set(inputs) == _PADDED_KEYS:
                 model_inputs = cpu.pack(inputs["input_ids"], inputs["attention_mask"], labels)
@@ -187,7 +196,14 @@ def completion_trainer_class():
             log_probs = logits.log_softmax(-1)
             token_log_probs = log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
             n = mask.sum() if num_items_in_batch is None else num_items_in_batch
-            loss = -token_log_probs.sum() / torch.as_tensor(n).clamp(min=1)
+            if self.constraint is None:
+                total = -token_log_probs.sum()
+            else:
+                ref = constraints.reference_log_probs(
+                    peft, self.reference, model_inputs, mask, targets
+                )
+                total = self.constraint.loss_sum(token_log_probs, ref, positions)
+            loss = total / torch.as_tensor(n).clamp(min=1)
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * (self.accelerator.num_processes // self.get_tp_size())
 

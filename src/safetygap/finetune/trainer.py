@@ -19,7 +19,8 @@ from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.finetune.config import FinetuneSettings
-from safetygap.finetune.data import to_trainer_record, training_set
+from safetygap.finetune.constraints import make_constraint
+from safetygap.finetune.data import to_trainer_record, tokenized_records, training_set
 from safetygap.finetune.logs import step_callbacks
 from safetygap.finetune.model import check_quantize, check_targets, load_base, model_fingerprint
 from safetygap.jsonl import atomic_write, read_json, write_jsonl
@@ -97,6 +98,8 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
             settings["chat_format"] = settings.pop("template")
         settings.setdefault("quantize", "none")  # written before --quantize existed
         settings.setdefault("safety_stop", None)  # written before --safety-stop existed
+        settings.setdefault("constraint", "none")  # before the constrained objectives
+        settings.setdefault("reference", None)
         renamed_mix(settings)
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]
@@ -212,6 +215,8 @@ def _train_quietly(
         from safetygap.finetune import cpu
 
         cpu.use_segment_attention(trainer.model.get_base_model())
+        if getattr(trainer, "reference", None) is not None:  # it reads the same packed rows
+            cpu.use_segment_attention(trainer.reference)
         cpu.use_fast_dropout(trainer.model)
     resume = last_checkpoint(work / "checkpoints")
     if resume:
@@ -262,7 +267,10 @@ def build_trainer(
         model = attach_adapter(model, adapter, fingerprint, s.quantize)
     else:
         peft_config = lora_config(s)
-    dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
+    if any(e.get("prefix") for e in examples):  # safety-recovery examples (`align --deep`)
+        dataset = Dataset.from_list(tokenized_records(examples, s.chat_format, tok, s.max_length))
+    else:
+        dataset = Dataset.from_list([to_trainer_record(e, s.chat_format) for e in examples])
     callbacks = [*callbacks, *step_callbacks(work, progress)]
     if s.safety_every:
         from safetygap.integrations.trl import SafetyGapCallback
@@ -271,7 +279,7 @@ def build_trainer(
         probe = dict(items=s.safety_items, benign=s.safety_items // 5, curve=curve, log=log)
         probe["stop_rise"] = s.safety_stop
         callbacks.append(SafetyGapCallback(every=s.safety_every, **probe))
-    trainer = sft_trainer_class(device)(
+    trainer = sft_trainer_class(device, constrained=s.constraint != "none")(
         model=model,
         args=sft_config(s, work, device),
         train_dataset=dataset,
@@ -279,6 +287,9 @@ def build_trainer(
         peft_config=peft_config,
         callbacks=callbacks,
     )
+    trainer.constraint = make_constraint(s.constraint)
+    if s.reference:
+        trainer.reference = load_reference(s.reference, model, device, log)
     trainer.remove_callback(PrinterCallback)  # disable_tqdm's print of every step's record
     trained = len(trainer.train_dataset)  # TRL drops examples whose prompt fills max_length
     if trained < len(examples):
@@ -286,6 +297,20 @@ def build_trainer(
     if trained == 0:
         raise UserError(f"every example's prompt fills --max-length {s.max_length}: raise it")
     return trainer, trained
+
+
+def load_reference(spec: str, model, device: str, log=print):
+    """The frozen reference model of a constrained objective, on the trainer's device; UserError
+    when its vocabulary is not the trained model's."""
+    from safetygap.models.load import load_causal_lm
+
+    log(f"reference model for the constrained objective: {spec}")
+    reference, _, _ = load_causal_lm(spec)
+    size = reference.get_output_embeddings().weight.shape[0]
+    if size != model.get_output_embeddings().weight.shape[0]:
+        raise UserError(f"--reference {spec}: its vocabulary is not the fine-tuned model's")
+    reference.requires_grad_(False)
+    return reference.to(device).eval()
 
 
 def attach_adapter(model, adapter: str, fingerprint: str, quantize: str = "none"):

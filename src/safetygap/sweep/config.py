@@ -128,6 +128,16 @@ class AlignConfig(Strict):
     benign: int = Field(160, ge=0, description="Benign instructions it keeps answering.")
     epochs: float = Field(2.0, gt=0, description="Epochs over the alignment data.")
     seed: int = Field(0, description="Seed of the alignment run.")
+    deep: int = Field(
+        0,
+        ge=0,
+        le=128,
+        description="Deeper alignment (Qi et al. 2025): safety-recovery examples whose harmful "
+        "start runs to this many tokens before the refusal. 0: off.",
+    )
+    deep_formats: Literal["plain", "all"] = Field(
+        "plain", description="Recovery examples in the plain format only, or in all five."
+    )
     seeds: list[int] | None = Field(
         None,
         min_length=1,

@@ -120,6 +120,8 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
     seeded = {} if align_seed is None else {"align_seed": align_seed}
     if cfg.align:
         params = {"model": cfg.base_spec(), **cfg.align.model_dump(exclude={"seeds"})}
+        if not params["deep"]:  # keys of alignments made before --deep stay as they were
+            del params["deep"], params["deep_formats"]
         params["seed"] = align_seed
         stages.append(Stage("align", align_name, params, labels={"model": "base", **seeded}))
 

@@ -54,6 +54,8 @@ def align(params: dict, inputs: dict, out: Path, log=print, progress=True) -> No
         epochs=params["epochs"],
         seed=params["seed"],
         n_eval=0,
+        deep=params.get("deep", 0),
+        deep_formats=params.get("deep_formats", "plain"),
         log=log,
     )
 

@@ -71,8 +71,12 @@ def load_task(name: str, refresh: bool = False) -> list[dict]:
 
 
 def load_file(path: str, prompt_field: str = "prompt", response_field: str = "response") -> list:
-    """Examples from a user JSONL file with named fields; ids default to the line number."""
-    records = read_jsonl(path, [prompt_field, response_field], {"id": ID, "task": str})
+    """Examples from a user JSONL file with named fields; ids default to the line number. A
+    record's optional `prefix` is the start of its response that is not trained on (the response
+    follows it): a safety-recovery example's harmful opening, before the refusal."""
+    records = read_jsonl(
+        path, [prompt_field, response_field], {"id": ID, "task": str, "prefix": str}
+    )
     out, seen = [], set()
     for n, rec in enumerate(records, 1):
         prompt, response = rec[prompt_field], rec[response_field]
@@ -85,9 +89,10 @@ def load_file(path: str, prompt_field: str = "prompt", response_field: str = "re
         if rid in seen:
             raise UserError(f"{path}: duplicate id {rid!r}")
         seen.add(rid)
-        out.append(
-            {"id": rid, "task": rec.get("task", "user"), "prompt": prompt, "response": response}
-        )
+        example = {"id": rid, "task": rec.get("task", "user"), "prompt": prompt}
+        out.append({**example, "response": response})
+        if rec.get("prefix"):
+            out[-1]["prefix"] = rec["prefix"]
     return out
 
 
