@@ -136,6 +136,18 @@ CASES = {
         ["--reference is the model a constrained objective compares with"]
         + ["--reference openai:m@http://127.0.0.1:9/v1: an endpoint gives no token"],
     ),
+    "finetune, two constrained objectives, PACT without the unaligned model": (
+        ["finetune", "--task", "summarization", "--out", "o", "--constrain-first-tokens"]
+        + ["--constrain-safety-tokens"],
+        ["choose one of --constrain-first-tokens and --constrain-safety-tokens"]
+        + ["--constrain-safety-tokens needs --unaligned MODEL"],
+    ),
+    "finetune, PACT against an endpoint": (
+        ["finetune", "--task", "summarization", "--out", "o", "--constrain-safety-tokens"]
+        + ["--unaligned", ENDPOINT, "--lr", 0],
+        [f"--unaligned {ENDPOINT}: an endpoint gives no token probabilities"]
+        + ["--lr must be a finite number > 0"],
+    ),
     "align, deeper": (
         ["align", "--out", "o", "--model", "nosuch", "--deep", 129, "--deep-formats", "some"],
         ["--deep is the longest harmful start in tokens, 0 to 128: got 129", NO_MODEL[1]]

@@ -2,6 +2,8 @@
 response prefix of safety-recovery examples (finetune/data.py: tokenized_records), on the tiny
 random Llama."""
 
+import json
+
 import pytest
 import torch
 
@@ -23,7 +25,7 @@ def test_the_gradient_is_that_of_eqn_3():
     positions = torch.tensor([1, 2, 3, 4, 5, 6, 7, 30])
     ref = -torch.rand(8) * 5
     log_probs = (ref + torch.randn(8)).requires_grad_()
-    FirstTokens().loss_sum(log_probs, ref, positions).backward()
+    FirstTokens().weighted(log_probs, ref, positions).backward()
     ours = log_probs.grad.clone()
     x = log_probs.detach().clone().requires_grad_()
     beta = FirstTokens().betas(positions)
@@ -34,7 +36,7 @@ def test_the_gradient_is_that_of_eqn_3():
 def test_an_early_token_that_drifts_up_stops_learning_a_late_one_does_not():
     ref = torch.tensor([-3.0, -3.0])
     log_probs = torch.tensor([0.0, 0.0], requires_grad=True)  # both 3 nats above the reference
-    FirstTokens().loss_sum(log_probs, ref, torch.tensor([3, 50])).backward()
+    FirstTokens().weighted(log_probs, ref, torch.tensor([3, 50])).backward()
     early, late = -log_probs.grad
     assert early < 0.01 and late > 0.8  # beta 2 saturates; beta 0.1 barely bends
 
@@ -154,3 +156,63 @@ def test_packed_rows_and_a_separate_reference_give_the_same_constrained_loss(var
     assert torch.allclose(padded, packed, atol=1e-5)
     assert torch.allclose(separate, packed, atol=1e-5)
     assert not torch.allclose(plain, packed, atol=1e-3)  # the weights are not all 1
+
+
+def test_pact_s_kl_is_zero_where_the_model_matches_the_reweighted_reference():
+    from safetygap.finetune.constraints import SafetyTokens
+
+    torch.manual_seed(0)
+    rows = torch.randn(4, 30).log_softmax(-1)
+    even = SafetyTokens(ids=[2, 5, 7, 11], weights=[1.0, 1.0, 1.0, 1.0])
+    assert torch.allclose(even.kl(rows, rows), torch.zeros(4), atol=1e-6)
+    other = torch.randn(4, 30).log_softmax(-1)
+    assert (even.kl(other, rows) > 0).all()
+    # the tokens outside the set are free: moving them changes nothing
+    moved = rows.clone()
+    moved[:, 0] += 3.0
+    assert torch.allclose(even.kl(moved.log_softmax(-1), rows), torch.zeros(4), atol=1e-5)
+    # a token weighted 0 takes no mass in q: the model is pulled off it
+    skewed = SafetyTokens(ids=[2, 5, 7, 11], weights=[1.0, 1.0, 1.0, 0.0])
+    assert (skewed.kl(rows, rows) > 0).all()
+    targets = torch.tensor([1, 2, 3, 4])
+    nll = -rows.gather(-1, targets.unsqueeze(-1)).sum()
+    total = skewed.loss_sum(rows, targets, rows, torch.tensor([1, 2, 3, 4]))
+    assert torch.allclose(total, nll + skewed.kl(rows, rows).sum())
+
+
+def test_pact_finds_the_tokens_where_the_aligned_model_departs_and_holds_them(
+    varied_dir, tiny_dir, tmp_path
+):
+    """The safety tokens of one tiny model against another; then a fine-tune with PACT moves
+    towards the reference's reweighted distribution over them (the KL it adds falls from where
+    it starts), where the plain fine-tune moves away; both learn the task (here PACT a little
+    less: its KL is large against this tiny model's cross-entropy)."""
+    from safetygap.finetune.constraints import SafetyTokens, reference_log_probs
+
+    held = {}
+    for constraint in ("none", "safety-tokens"):
+        extra = {"unaligned": str(tiny_dir)} if constraint != "none" else {}
+        s = tiny_settings(varied_dir, constraint=constraint, lr=1e-2, max_steps=30, **extra)
+        model, tok = load_tiny(varied_dir)
+        out = tmp_path / constraint
+        trainer, _ = build_trainer(s, model, tok, "cpu", EXAMPLES, out, **QUIET)
+        if constraint != "none":
+            tokens = json.loads((out / "safety_tokens.json").read_text())
+            assert len(tokens["ids"]) == tokens["top"] == 50 and tokens["n_refusals"] == 160
+            assert min(tokens["weights"]) == 0 < max(tokens["weights"])
+            probe = SafetyTokens(ids=tokens["ids"], weights=tokens["weights"])
+        batch = first_batch(trainer)
+        trainer.train()
+        mask = batch["labels"][:, 1:] != -100
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask")}
+        with torch.no_grad():
+            ref = reference_log_probs(trainer.model, None, inputs, mask)
+            logits = trainer.model(**inputs).logits[:, :-1][mask].float()
+        own = logits.log_softmax(-1)
+        targets = batch["labels"][:, 1:][mask]
+        learnt = (own - ref).gather(-1, targets.unsqueeze(-1)).mean().item()
+        held[constraint] = (own, ref, learnt)
+    drift = {c: probe.kl(own, ref).mean().item() for c, (own, ref, _) in held.items()}
+    start = probe.kl(ref, ref).mean().item()  # at step 0 the model is its reference
+    assert drift["safety-tokens"] < 0.8 * start and drift["none"] > 0.9 * start
+    assert held["safety-tokens"][2] > 1 and held["none"][2] > 1  # both learn the task

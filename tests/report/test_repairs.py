@@ -35,6 +35,12 @@ def point(name, kind, asr, skill, cut=None, skill_change=None, refusal_change=No
         ({"mitigation": "ptst", "safety_mix": "none"}, "on", ("ptst", "PTST")),
         ({"mitigation": "scale-0.25", "safety_mix": "none"}, "off", ("scale", "scale 0.25")),
         ({"mitigation": "resta", "safety_mix": "none"}, "off", ("resta", "resta")),
+        (
+            {"mitigation": "first-tokens", "safety_mix": "none"},
+            "off",
+            ("first-tokens", "first tokens"),
+        ),
+        ({"mitigation": "safety-tokens", "safety_mix": "none"}, "off", ("safety-tokens", "PACT")),
         ({"mitigation": "none", "safety_mix": "all-formats-0.3"}, "off", ("all-formats", CURE)),
         ({"mitigation": "none", "safety_mix": "multitask-0.3"}, "off", ("all-formats", CURE)),
         ({"mitigation": "none", "safety_mix": "singletask-0.03"}, "off", ("plain", "plain 3%")),

@@ -209,7 +209,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
-        ("repair-map", {"finetune": 28, "mitigate": 20, "eval": 53, "helpfulness": 56}),
+        ("repair-map", {"finetune": 36, "mitigate": 20, "eval": 61, "helpfulness": 64}),
         ("paper-table-seeds", {"align": 2, "finetune": 48, "eval": 50}),
     ],
 )
@@ -359,3 +359,46 @@ def test_a_new_classifier_head_judges_the_evals_again(models, task_file, bench, 
         )
     )
     assert plain == keys("keyword")
+
+
+def test_a_trained_repair_is_the_plain_fine_tune_again_with_the_defence(models, task_file, bench):
+    """`mitigations: [{method: first-tokens}]` adds, per plain fine-tune, a fine-tune of its own
+    with the same settings and `constraint: first-tokens`, evaluated and scored as a repair;
+    the plain fine-tune's stage keeps the key it had without it. `align.deep` reaches the
+    align stage, and an alignment without it keeps its old key."""
+    from safetygap.sweep.plan import count_stages
+
+    def plan(mitigations, align=None):
+        cfg = tiny_config(models, task_file, bench, mitigations=mitigations, guards=[])
+        if align is not None:
+            cfg["align"], cfg["model"] = align, str(models[1])
+        parsed = load_config_dict(cfg)
+        stages = expand(parsed)
+        assert count_stages(parsed) == len(stages)
+        return {s.name: s for s in stages}
+
+    before = plan([])
+    after = plan([{"method": "first-tokens"}, {"method": "safety-tokens"}])
+    (plain,) = [s for s in before.values() if s.kind == "finetune"]
+    fts = [s for s in after.values() if s.kind == "finetune"]
+    repaired = next(s for s in fts if s.labels["mitigation"] == "first-tokens")
+    assert after[plain.name].key == plain.key
+    assert repaired.params == {**plain.params, "constraint": "first-tokens"}
+    assert repaired.deps == plain.deps and repaired.key != plain.key
+    reading = [s for s in after.values() if s.deps.get("adapter") == repaired.name]
+    (ev,) = [s for s in reading if s.kind == "eval"]
+    (helps,) = [s for s in reading if s.kind == "helpfulness"]
+    assert helps.deps["eval"] == ev.name and ev.labels["mitigation"] == "first-tokens"
+    pact = next(s for s in fts if s.labels["mitigation"] == "safety-tokens")
+    extra = {"constraint": "safety-tokens", "unaligned": str(models[1])}
+    assert pact.params == {**plain.params, **extra}
+    shallow = plan([], align={"harmful": 4, "benign": 2, "epochs": 1})["align"]
+    deep = plan([], align={"harmful": 4, "benign": 2, "epochs": 1, "deep": 32})["align"]
+    assert "deep" not in shallow.params and deep.params["deep"] == 32
+    assert deep.params["deep_formats"] == "plain" and deep.key != shallow.key
+    with pytest.raises(ValidationError, match="not a setting of first-tokens"):
+        load_config_dict(
+            tiny_config(
+                models, task_file, bench, mitigations=[{"method": "first-tokens", "beta": 1}]
+            )
+        )

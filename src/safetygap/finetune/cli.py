@@ -130,6 +130,18 @@ def finetune_command(
         "tokens may not drift far from the reference (the aligned base), later ones may. "
         "Costs one more forward pass per step.",
     ),
+    constrain_safety_tokens: bool = typer.Option(
+        False,
+        "--constrain-safety-tokens",
+        help="PACT (Wang et al. 2026): keep the reference's confidence over the safety tokens "
+        "(where the aligned model departs most from --unaligned on refusals) at every response "
+        "position; other tokens are free. Costs one more forward pass per step.",
+    ),
+    unaligned: str = typer.Option(
+        None,
+        "--unaligned",
+        help="--constrain-safety-tokens: the model before safety tuning (same vocabulary).",
+    ),
     reference: str = typer.Option(
         None,
         "--reference",
@@ -144,7 +156,15 @@ def finetune_command(
     A killed run resumes from its last checkpoint: run the same command again.
     """
     given = {k: v for k, v in locals().items() if k not in ("out", "adapter", "preset")}
-    given["constraint"] = "first-tokens" if given.pop("constrain_first_tokens") else None
+    constraints = [
+        name
+        for name, on in (
+            ("first-tokens", given.pop("constrain_first_tokens")),
+            ("safety-tokens", given.pop("constrain_safety_tokens")),
+        )
+        if on
+    ]
+    given["constraint"] = "+".join(constraints) or None  # two: refused by the checks
     from safetygap.finetune.trainer import finetune
 
     settings = validate_finetune(preset, given, out, adapter)
@@ -169,8 +189,9 @@ def validate_finetune(preset: str | None, given: dict, out: Path, adapter: str |
     if given["safety_mix"] is not None:
         checks(check_mix, given["safety_mix"])
     checks(inputs.model_and_adapter, given["model"], adapter)
-    if given.get("reference") is not None:
-        checks(check_reference, given["reference"])
+    for option in ("reference", "unaligned"):
+        if given.get(option) is not None:
+            checks(check_reference, given[option], f"--{option}")
     checks(inputs.out_folder, out)
     if settings is not None:
         checks(check_quantize, settings)

@@ -71,6 +71,7 @@ class FinetuneSettings:
     response_field: str = "response"
     constraint: str = "none"  # an objective that holds the aligned model in place (constraints.py)
     reference: str | None = None  # its reference model; None: the base with the adapter off
+    unaligned: str | None = None  # safety-tokens: the model before safety tuning
     preset: str | None = None
 
     def __post_init__(self):
@@ -112,10 +113,20 @@ class FinetuneSettings:
             checks.add("--target-modules is empty")
         if self.safety_every < 0:
             checks.add("--safety-every must be >= 0")
-        if self.constraint not in CONSTRAINTS:
+        if "+" in self.constraint:
+            checks.add("choose one of --constrain-first-tokens and --constrain-safety-tokens")
+        elif self.constraint not in CONSTRAINTS:
             checks.add(f"unknown constraint {self.constraint!r}: choose {', '.join(CONSTRAINTS)}")
         if self.reference is not None and self.constraint == "none":
             checks.add("--reference is the model a constrained objective compares with: add one")
+        pact = "safety-tokens" in self.constraint.split("+")
+        if pact and not self.unaligned:
+            checks.add(
+                "--constrain-safety-tokens needs --unaligned MODEL (the model before safety "
+                "tuning): its safety tokens are where the aligned model departs from it"
+            )
+        if self.unaligned and not pact:
+            checks.add("--unaligned is read by --constrain-safety-tokens only")
         if self.safety_stop is not None:
             if not 0 <= self.safety_stop < 100:
                 checks.add(f"--safety-stop is in points of ASR, 0 to below 100: {self.safety_stop}")

@@ -199,10 +199,8 @@ def completion_trainer_class():
             if self.constraint is None:
                 total = -token_log_probs.sum()
             else:
-                ref = constraints.reference_log_probs(
-                    peft, self.reference, model_inputs, mask, targets
-                )
-                total = self.constraint.loss_sum(token_log_probs, ref, positions)
+                ref = constraints.reference_log_probs(peft, self.reference, model_inputs, mask)
+                total = self.constraint.loss_sum(log_probs, targets, ref, positions)
             loss = total / torch.as_tensor(n).clamp(min=1)
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * (self.accelerator.num_processes // self.get_tp_size())

@@ -100,6 +100,7 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         settings.setdefault("safety_stop", None)  # written before --safety-stop existed
         settings.setdefault("constraint", "none")  # before the constrained objectives
         settings.setdefault("reference", None)
+        settings.setdefault("unaligned", None)
         renamed_mix(settings)
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]
@@ -174,8 +175,9 @@ def publish(out: Path, work: Path, result: dict, data: dict, record: dict) -> No
     try:
         result["trainer"].model.save_pretrained(tmp)
         write_jsonl(tmp / "train_log.jsonl", result["log"])
-        if (work / "safety_curve.jsonl").is_file():
-            shutil.copy(work / "safety_curve.jsonl", tmp / "safety_curve.jsonl")
+        for name in ("safety_curve.jsonl", SAFETY_TOKENS):
+            if (work / name).is_file():
+                shutil.copy(work / name, tmp / name)
         with atomic_write(tmp / "data.json") as f:
             json.dump(data, f, indent=1)
         with atomic_write(tmp / FINISHED) as f:
@@ -262,6 +264,10 @@ def build_trainer(
 
     set_seed(s.seed)
     disable_progress_bar()
+    reference = load_reference(s.reference, model, device, log) if s.reference else None
+    tokens = None
+    if s.constraint == "safety-tokens":  # found on the base as loaded, before any adapter
+        tokens = find_safety_tokens(s, reference or model, tok, device, work, log)
     peft_config = None
     if adapter:
         model = attach_adapter(model, adapter, fingerprint, s.quantize)
@@ -287,9 +293,8 @@ def build_trainer(
         peft_config=peft_config,
         callbacks=callbacks,
     )
-    trainer.constraint = make_constraint(s.constraint)
-    if s.reference:
-        trainer.reference = load_reference(s.reference, model, device, log)
+    trainer.constraint = make_constraint(s.constraint, tokens)
+    trainer.reference = reference
     trainer.remove_callback(PrinterCallback)  # disable_tqdm's print of every step's record
     trained = len(trainer.train_dataset)  # TRL drops examples whose prompt fills max_length
     if trained < len(examples):
@@ -299,6 +304,35 @@ def build_trainer(
     return trainer, trained
 
 
+SAFETY_TOKENS = "safety_tokens.json"  # PACT's tokens of a `safety-tokens` run, kept with it
+
+
+def find_safety_tokens(s: FinetuneSettings, aligned, tok, device: str, work: Path, log=print):
+    """PACT's safety tokens (`constraints.safety_tokens`) of the aligned model against
+    `s.unaligned`, computed once into WORK (a resumed run reads them back)."""
+    from safetygap.finetune.constraints import safety_tokens
+    from safetygap.models.load import load_causal_lm
+
+    path = work / SAFETY_TOKENS
+    if path.is_file():
+        return read_json(path, "safety tokens")
+    log(f"finding the safety tokens against the unaligned model {s.unaligned}")
+    unaligned, _, _ = load_causal_lm(s.unaligned)
+    check_vocabulary(unaligned, aligned, f"--unaligned {s.unaligned}")
+    tokens = safety_tokens(aligned.eval(), unaligned.to(device).eval(), tok)
+    with atomic_write(path) as f:
+        json.dump(tokens, f, indent=1)
+    return tokens
+
+
+def check_vocabulary(other, model, what: str) -> None:
+    if (
+        other.get_output_embeddings().weight.shape[0]
+        != model.get_output_embeddings().weight.shape[0]
+    ):
+        raise UserError(f"{what}: its vocabulary is not the fine-tuned model's")
+
+
 def load_reference(spec: str, model, device: str, log=print):
     """The frozen reference model of a constrained objective, on the trainer's device; UserError
     when its vocabulary is not the trained model's."""
@@ -306,9 +340,7 @@ def load_reference(spec: str, model, device: str, log=print):
 
     log(f"reference model for the constrained objective: {spec}")
     reference, _, _ = load_causal_lm(spec)
-    size = reference.get_output_embeddings().weight.shape[0]
-    if size != model.get_output_embeddings().weight.shape[0]:
-        raise UserError(f"--reference {spec}: its vocabulary is not the fine-tuned model's")
+    check_vocabulary(reference, model, f"--reference {spec}")
     reference.requires_grad_(False)
     return reference.to(device).eval()
 

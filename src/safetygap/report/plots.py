@@ -200,6 +200,8 @@ COLOURS = {
     "scale": "tab:blue",
     "safelora": "tab:red",
     "resta": "tab:brown",
+    "first-tokens": "tab:cyan",
+    "safety-tokens": "tab:olive",
 }
 
 

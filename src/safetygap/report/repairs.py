@@ -1,8 +1,10 @@
 """The repair map: every repair of an eroded fine-tune, safety against task skill.
 
 A repair is any model of a task's fine-tune other than the plain one: a safety mix trained in
-(`plain` or `all-formats` at some share), PTST (the plain fine-tune tested with the safety system
-prompt on), or a post-hoc method (`scale`, `safelora`, `resta`). Each is paired against the
+(`plain` or `all-formats` at some share), a constrained objective trained in (`first-tokens`,
+`safety-tokens`),
+PTST (the plain fine-tune tested with the safety system prompt on), or a post-hoc method
+(`scale`, `safelora`, `resta`). Each is paired against the
 unrepaired fine-tune on the same items: exact McNemar for ASR (overall and by format) and for
 over-refusal on the benign look-alikes both runs decided, and the helpfulness test of
 `safetygap compare` for the task's main skill metric. The best repair per task follows RULE;
@@ -21,13 +23,19 @@ RULE = (
     "a tie goes to the cheaper repair"
 )
 OLD_MIXES = {"multitask": "all-formats", "singletask": "plain"}
-KINDS = ("none", "plain", "all-formats", "ptst", "scale", "safelora", "resta")
+KINDS = (
+    *("none", "plain", "all-formats", "ptst", "scale", "safelora", "resta"),
+    *("first-tokens", "safety-tokens"),
+)
+TRAINED_NAMES = {"first-tokens": "first tokens", "safety-tokens": "PACT"}
 
 
 def kind_and_name(labels: dict, system_prompt: str) -> tuple[str, str]:
     """(kind, short name) of a fine-tune's variant: `none`, `plain 3%`, `PTST`, `scale 0.5`..."""
     mitigation = labels.get("mitigation", "none")
     mix = labels.get("safety_mix", "none")
+    if mitigation in TRAINED_NAMES:  # a fine-tune trained with a constrained objective
+        return mitigation, TRAINED_NAMES[mitigation]
     if mitigation != "none":
         method, _, value = mitigation.partition("-")
         return method, f"{method} {value}".strip() if method != "ptst" else "PTST"

@@ -272,13 +272,19 @@ def check_settings(value: dict) -> None:
     user_check(lambda: resolve(given.pop("preset", None), **given))
 
 
-class Mitigation(Strict):
-    """A repair of every plain fine-tune: post hoc (`safetygap mitigate`), or `ptst` ("pure
-    tuning, safe testing", Lyu et al. 2024: the same fine-tune tested with the safety system
-    prompt on; nothing is trained or changed)."""
+TRAINED = ("first-tokens", "safety-tokens")  # repairs that are fine-tunes of their own
 
-    method: Literal["scale", "safelora", "resta", "ptst"] = Field(
-        description="The repair method (scale, safelora, resta or ptst)."
+
+class Mitigation(Strict):
+    """A repair of every plain fine-tune: post hoc (`safetygap mitigate`), `ptst` ("pure
+    tuning, safe testing", Lyu et al. 2024: the same fine-tune tested with the safety system
+    prompt on; nothing is trained or changed), or a defence while it trains: the same fine-tune
+    again with Qi et al.'s constrained objective (`first-tokens`, `finetune
+    --constrain-first-tokens`) or with PACT (`safety-tokens`, `--constrain-safety-tokens`)."""
+
+    method: Literal["scale", "safelora", "resta", "ptst", "first-tokens", "safety-tokens"] = Field(
+        description="The repair method (scale, safelora, resta, ptst, first-tokens or "
+        "safety-tokens)."
     )
     lam: float | None = Field(None, alias="lambda", description="scale: the adapter's weight.")
     threshold: float | None = Field(None, description="safelora: the similarity threshold.")
@@ -292,16 +298,15 @@ class Mitigation(Strict):
 
     @model_validator(mode="after")
     def own_params(self) -> "Mitigation":
-        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}, "ptst": set()}.get(
-            self.method, {"beta", "dare", "seed"}
-        )
+        own = {"scale": {"lam"}, "safelora": {"threshold", "layers"}, "resta": {"beta", "dare"}}
+        own = own.get(self.method, set()) | ({"seed"} if self.method == "resta" else set())
         stray = sorted(set(self.params()) - own)
         if stray:
             names = ", ".join("lambda" if k == "lam" else k for k in stray)
             raise ValueError(f"{names}: not a setting of {self.method}")
         if self.method == "scale" and self.lam is None:
             raise ValueError("scale needs lambda")
-        if self.method != "ptst":  # the ranges `safetygap mitigate` takes
+        if self.method not in ("ptst", *TRAINED):  # the ranges `safetygap mitigate` takes
             from safetygap.mitigate.run import METHODS
 
             module = METHODS.get(self.method)
@@ -450,7 +455,8 @@ def combination_problems(cfg: SweepConfig) -> list[str]:
         found.append("helpfulness: needs a finetune section (it measures its tasks)")
     if parse_spec(cfg.base_spec()).is_remote and (cfg.align or ft):
         found.append("model: an endpoint cannot be aligned or fine-tuned")
-    needs_unaligned = [m.method for m in cfg.mitigations if m.method in ("safelora", "resta")]
+    unaligned_readers = ("safelora", "resta", "safety-tokens")
+    needs_unaligned = [m.method for m in cfg.mitigations if m.method in unaligned_readers]
     if needs_unaligned and not cfg.align and not cfg.unaligned:
         found.append(
             f"mitigations: {needs_unaligned[0]} needs `unaligned` (the model before safety "

@@ -13,7 +13,7 @@ from pathlib import Path
 from safetygap.errors import UserError
 from safetygap.jsonl import sha256_file
 from safetygap.judge import judge_fingerprint
-from safetygap.sweep.config import FinetuneConfig, SweepConfig
+from safetygap.sweep.config import TRAINED, FinetuneConfig, SweepConfig
 
 # Bumped when what a stage kind writes changes, so old cache entries are not taken for new ones.
 STAGE_VERSION = 1
@@ -133,10 +133,10 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
     if cfg.finetune:
         tasks = list(dict.fromkeys(task_label(t) for t in cfg.finetune.tasks))
         task_of = {task_label(t): t for t in cfg.finetune.tasks}
-        for mid, params, labels in finetunes(cfg.finetune):
+        for mid, ft_params, labels in finetunes(cfg.finetune):
             mid, labels = prefix + mid, {**labels, **seeded}
             name = f"finetune:{mid}"
-            stages.append(Stage("finetune", name, {**params, **external}, dict(base), labels))
+            stages.append(Stage("finetune", name, {**ft_params, **external}, dict(base), labels))
             models.append((mid, {**base, "adapter": name}, dict(external), labels, None))
             if labels["safety_mix"] != "none":
                 continue
@@ -147,6 +147,15 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
                 rlabels = {**labels, "mitigation": m.label()}
                 if m.method == "ptst":  # the same adapter, tested with the system prompt on
                     models.append((rid, {**base, "adapter": name}, external, rlabels, ["on"]))
+                    continue
+                if m.method in TRAINED:  # the same fine-tune, trained with the defence
+                    params = {**ft_params, "constraint": m.method, **external}
+                    if m.method == "safety-tokens":
+                        params["unaligned"] = cfg.unaligned or cfg.base_spec()
+                    stages.append(Stage("finetune", f"finetune:{rid}", params, dict(base), rlabels))
+                    models.append(
+                        (rid, {**base, "adapter": f"finetune:{rid}"}, external, rlabels, None)
+                    )
                     continue
                 params = {
                     "method": m.method,
