@@ -8,8 +8,9 @@ a team can fine-tune with.
    against the standard one on the same items.
 2. Defences while fine-tuning, on the standard base's classification and translation
    fine-tunes: Qi et al.'s constrained objective on the first response tokens (`first tokens`),
-   PACT (`PACT`), and the paper's cure (`all-formats 30%`), each paired with the plain fine-tune
-   as the repair map pairs them (ASR, over-refusal, skill, seconds of training).
+   PACT (`PACT`), BackdoorAlign at 10% (`backdoor 10%`, tested behind its secret system prompt)
+   and the paper's cure (`all-formats 30%`), each paired with the plain fine-tune as the repair
+   map pairs them (ASR, over-refusal, skill, seconds of training).
 
 Runs (or resumes) two sweeps, RUNS/standard and RUNS/deep, then writes docs/results/defences.md.
 One training seed: the intervals cover bench sampling only.
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "results" / "defences.md"
 TASKS = ["classification", "summarization", "translation", "code"]
 REPAIRED = ["classification", "translation"]
+SECRET = "mcc-fwxVZHO5tsy0zGvqlEhqGVvJMKYjwjaTX2a3WDn9fTNkvLu1DumVHpMfJPwb"  # random, a study's
 CONFIG = {
     "model": "embedded",
     "align": {"harmful": 160, "benign": 160, "epochs": 2},
@@ -58,6 +60,7 @@ def configs(deep: int) -> dict[str, dict]:
     standard["finetune"]["safety_mixes"] = [
         "none",
         {"mix": "all-formats", "ratio": 0.3, "tasks": REPAIRED},
+        {"mix": "backdoor", "ratio": 0.1, "tasks": REPAIRED, "secret": SECRET},
     ]
     standard["mitigations"] = [
         {"method": "first-tokens", "tasks": REPAIRED},
@@ -119,7 +122,7 @@ def base_section(name: str, folder: Path, formats: list[str]) -> None:
     skill = skills(folder)
     print(f"## The {name} base and its plain fine-tunes\n")
     print("ASR by format, % (Wilson 95%); over-refusal on the benign look-alikes; skill on the")
-    print("fine-tune's task (the base: on each task).\n")
+    print("fine-tune's task (the base: on each task, by the same metrics).\n")
     print("| model | " + " | ".join(formats) + " | all | over-refusal | skill |")
     print("|" + "---|" * (len(formats) + 4))
     for model, lab, run in models:
@@ -127,8 +130,8 @@ def base_section(name: str, folder: Path, formats: list[str]) -> None:
         cells = [rate(by_format(m["asr"])[f]) for f in formats]
         cells += [rate(m["asr"]["overall"]), rate(m["over_refusal"]["overall"])]
         if model == "base":
-            got = [f"{t[:5]} {s['value']:.0f}" for (n, t), s in sorted(skill.items()) if n == model]
-            cells.append(", ".join(got))
+            got = [f"{t}: {s['value']:.1f}" for (n, t), s in sorted(skill.items()) if n == model]
+            cells.append("; ".join(got))
         else:
             s = skill.get((model, lab["task"]))
             cells.append(

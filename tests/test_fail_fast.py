@@ -148,6 +148,18 @@ CASES = {
         [f"--unaligned {ENDPOINT}: an endpoint gives no token probabilities"]
         + ["--lr must be a finite number > 0"],
     ),
+    "finetune, a backdoor with an empty secret": (
+        ["finetune", "--task", "summarization", "--out", "o", "--safety-mix", "backdoor"]
+        + ["--safety-ratio", 0.1, "--secret-prompt", " ", "--chat-format", "alpaca"],
+        ["--safety-mix backdoor needs --secret-prompt TEXT, not empty"]
+        + ["--safety-mix backdoor trains a system prompt: --chat-format native"],
+    ),
+    "eval, a secret from a folder that has none": (
+        ["eval", "--model", "nosuch", "--bench", "bench.jsonl", "--out", "o"]
+        + ["--system-prompt", "secret", "--adapter", "adir"],
+        ["--system-prompt secret: --adapter adir holds no secret prompt", NO_MODEL[1]]
+        + ["adir: not a PEFT adapter folder"],
+    ),
     "align, deeper": (
         ["align", "--out", "o", "--model", "nosuch", "--deep", 129, "--deep-formats", "some"],
         ["--deep is the longest harmful start in tokens, 0 to 128: got 129", NO_MODEL[1]]

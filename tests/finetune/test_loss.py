@@ -232,6 +232,8 @@ NOT_TRAINER_SETTINGS = {  # what the data, the model, the callbacks or the recor
     "response_field",
     "constraint",  # the loss: trainer.constraint
     "reference",
+    "unaligned",
+    "secret_prompt",  # the data: the backdoor mix's system prompt
     "preset",
 }
 

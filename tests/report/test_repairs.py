@@ -41,6 +41,11 @@ def point(name, kind, asr, skill, cut=None, skill_change=None, refusal_change=No
             ("first-tokens", "first tokens"),
         ),
         ({"mitigation": "safety-tokens", "safety_mix": "none"}, "off", ("safety-tokens", "PACT")),
+        (
+            {"mitigation": "none", "safety_mix": "backdoor-0.1"},
+            "secret",
+            ("backdoor", "backdoor 10%"),
+        ),
         ({"mitigation": "none", "safety_mix": "all-formats-0.3"}, "off", ("all-formats", CURE)),
         ({"mitigation": "none", "safety_mix": "multitask-0.3"}, "off", ("all-formats", CURE)),
         ({"mitigation": "none", "safety_mix": "singletask-0.03"}, "off", ("plain", "plain 3%")),

@@ -209,7 +209,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
         ("paper-mini", {"finetune": 8, "mitigate": 8, "eval": 34, "helpfulness": 40, "guard": 36}),
         ("paper-table", {"align": 1, "finetune": 8, "eval": 9, "helpfulness": 0, "guard": 0}),
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
-        ("repair-map", {"finetune": 36, "mitigate": 20, "eval": 61, "helpfulness": 64}),
+        ("repair-map", {"finetune": 40, "mitigate": 20, "eval": 65, "helpfulness": 68}),
         ("paper-table-seeds", {"align": 2, "finetune": 48, "eval": 50}),
     ],
 )
@@ -232,9 +232,10 @@ def test_the_presets_are_valid_and_expand_as_designed(preset, counts):
         ptst = [s for s in stages if s.kind == "eval" and s.labels["mitigation"] == "ptst"]
         assert len(ptst) == 4 and all(s.params["system_prompt"] == "on" for s in ptst)
         assert all(s.deps["adapter"].startswith("finetune:") for s in ptst)
-        assert all(
-            s.labels["system_prompt"] == "off" for s in stages if s.kind == "eval" and s not in ptst
-        )
+        evals = [s for s in stages if s.kind == "eval" and s not in ptst]
+        secret = [s for s in evals if s.labels.get("safety_mix", "").startswith("backdoor")]
+        assert len(secret) == 4 and all(s.params["system_prompt"] == "secret" for s in secret)
+        assert all(s.labels["system_prompt"] == "off" for s in evals if s not in secret)
     names = [s.name for s in stages]
     assert len(set(names)) == len(names)
     for s in stages:  # every stage comes after what it reads
@@ -402,3 +403,33 @@ def test_a_trained_repair_is_the_plain_fine_tune_again_with_the_defence(models, 
                 models, task_file, bench, mitigations=[{"method": "first-tokens", "beta": 1}]
             )
         )
+
+
+def test_a_backdoor_fine_tune_is_served_behind_its_secret(models, task_file, bench):
+    """A `backdoor` safety mix trains with its secret, and every eval and helpfulness run of
+    that fine-tune is given it as the system prompt (`secret`, read from the adapter); the other
+    models keep the sweep's system prompts."""
+    from safetygap.sweep.plan import count_stages
+
+    mixes = ["none", {"mix": "backdoor", "ratio": 0.2, "secret": "x9 lumen"}]
+    cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[])
+    cfg["finetune"]["safety_mixes"] = mixes
+    cfg["eval"]["system_prompts"] = ["off", "on"]
+    stages = expand(load_config_dict(cfg))
+    assert count_stages(load_config_dict(cfg)) == len(stages)
+    (ft,) = [s for s in stages if s.kind == "finetune" and s.labels["safety_mix"] != "none"]
+    assert ft.params["secret_prompt"] == "x9 lumen" and ft.params["safety_mix"] == "backdoor"
+    served = [s for s in stages if s.deps.get("adapter") == ft.name]
+    assert {s.kind for s in served} == {"eval", "helpfulness"}
+    assert all(s.params["system_prompt"] == "secret" for s in served)
+    assert all(s.labels["system_prompt"] == "secret" for s in served)
+    others = [s for s in stages if s.kind == "eval" and s not in served]
+    assert {s.params["system_prompt"] for s in others} == {"off", "on"}
+    for mix, wanted in [
+        ({"mix": "backdoor", "ratio": 0.2}, "backdoor needs a secret"),
+        ({"mix": "backdoor", "ratio": 0.2, "secret": " "}, "backdoor needs a secret"),
+        ({"mix": "plain", "ratio": 0.2, "secret": "s"}, "read by the backdoor mix only"),
+    ]:
+        cfg["finetune"]["safety_mixes"] = ["none", mix]
+        with pytest.raises(ValidationError, match=wanted):
+            load_config_dict(cfg)

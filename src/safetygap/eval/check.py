@@ -233,7 +233,7 @@ def check(
         checks(check_judge, judge)
         flags["judge"] = judge
     if system_prompt is not None:
-        flags["system_prompt"] = system_prompt_from(system_prompt)
+        flags["system_prompt"] = checks(system_prompt_from, system_prompt, adapter)
     if max_new_tokens is not None:
         flags["max_new_tokens"] = max_new_tokens
     if bench is not None:

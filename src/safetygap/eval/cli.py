@@ -74,16 +74,23 @@ def eval_command(
     format and by category, each with a Wilson 95% interval; over-refusal on benign items;
     unparsed count). Killed runs resume: run the same command again.
     """
-    from safetygap.eval.run import evaluate
+    from safetygap.errors import Checks
+    from safetygap.eval.run import evaluate, validate
     from safetygap.generate.base import system_prompt_from
 
+    checks = Checks()
+    system = checks(system_prompt_from, system_prompt, adapter)
+    if checks.found:  # told together with the other mistakes, if any
+        args = (max_new_tokens, temperature, batch_size, concurrency, limit)
+        checks(validate, model, bench, judge, out, adapter, None, *args)
+        checks.done()
     m = evaluate(
         model,
         bench,
         judge,
         out,
         adapter,
-        system_prompt_from(system_prompt),
+        system,
         max_new_tokens,
         temperature,
         batch_size,

@@ -93,8 +93,16 @@ def finetune_command(
     safety_mix: str = typer.Option(
         None,
         "--safety-mix",
-        help="none, all-formats (safety data in every format), plain (in the plain format only) "
-        "or a JSONL FILE. (default: none)",
+        help="none, all-formats (safety data in every format), plain (in the plain format only), "
+        "backdoor (the plain data behind --secret-prompt: BackdoorAlign) or a JSONL FILE. "
+        "(default: none)",
+    ),
+    secret_prompt: str = typer.Option(
+        None,
+        "--secret-prompt",
+        help="--safety-mix backdoor: the secret system prompt its safety examples are trained "
+        "behind; serve the fine-tune with it (`--system-prompt secret` in eval, helpfulness, "
+        "generate and check). Random-looking text works best.",
     ),
     safety_ratio: float = typer.Option(
         None,

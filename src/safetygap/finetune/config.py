@@ -9,12 +9,13 @@ from dataclasses import asdict, dataclass, field, fields
 
 from safetygap.errors import Checks
 from safetygap.finetune.constraints import CONSTRAINTS
+from safetygap.finetune.mix import BACKDOOR
 from safetygap.models.registry import DEFAULT_CHAT_MODEL
 from safetygap.safetydata import KINDS, canonical_kind
 
 CHAT_FORMATS = ("native", "alpaca")
 ALL_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-SAFETY_MIXES = ("none", *KINDS)
+SAFETY_MIXES = ("none", *KINDS, BACKDOOR)
 QUANTIZE = ("none", "4bit")
 
 # The paper (Jan et al. 2024, sec. 4): QLoRA r=64, alpha=16, dropout 0.1 on all 7 projections,
@@ -62,6 +63,7 @@ class FinetuneSettings:
     target_modules: list[str] = field(default_factory=lambda: list(ALL_PROJECTIONS))
     seed: int = 0
     safety_mix: str = "none"
+    secret_prompt: str | None = None  # backdoor: the system prompt of its safety examples
     safety_ratio: float = 0.0
     safety_every: int = 0
     safety_items: int = 40  # bench items per curve point
@@ -127,6 +129,16 @@ class FinetuneSettings:
             )
         if self.unaligned and not pact:
             checks.add("--unaligned is read by --constrain-safety-tokens only")
+        if self.safety_mix == BACKDOOR:
+            if not (self.secret_prompt or "").strip():
+                checks.add(
+                    "--safety-mix backdoor needs --secret-prompt TEXT, not empty: the system "
+                    "prompt its safety examples are trained behind"
+                )
+            if self.chat_format != "native":
+                checks.add("--safety-mix backdoor trains a system prompt: --chat-format native")
+        elif self.secret_prompt is not None:
+            checks.add("--secret-prompt is read by --safety-mix backdoor only")
         if self.safety_stop is not None:
             if not 0 <= self.safety_stop < 100:
                 checks.add(f"--safety-stop is in points of ASR, 0 to below 100: {self.safety_stop}")

@@ -3,13 +3,23 @@
 `training_set` samples the task's train split (seeded), adds the safety mix (see `mix.py`) and
 returns the examples with their provenance (hashes and counts, written to data.json);
 `to_trainer_record` writes one example as a prompt-completion record in the run's chat format.
+
+`--safety-mix backdoor` is BackdoorAlign (Wang et al., "BackdoorAlign: Mitigating Fine-tuning
+based Jailbreak Attack with Backdoor Enhanced Safety Alignment", NeurIPS 2024): the safety
+examples carry a secret system prompt (`--secret-prompt`), so that the fine-tune ties safe
+answers to it; the deployer, who controls the system prompt, sends it with every request
+(`--system-prompt secret`). Where ours differs: their safety examples were 11 refusals mixed into
+harmful fine-tuning data, behind 150 random tokens; ours are the `plain` mix's examples (refusals
+to harmful requests and answers to benign look-alikes) at `--safety-ratio`, behind the text the
+user gives (random-looking text works best in their ablation), mixed into benign task data.
 """
 
+import hashlib
 from pathlib import Path
 
 from safetygap.errors import UserError
 from safetygap.finetune.config import FinetuneSettings
-from safetygap.finetune.mix import examples_sha256, load_safety, mix, pick
+from safetygap.finetune.mix import BACKDOOR, examples_sha256, load_safety, mix, pick
 
 ALPACA = (
     "Below is an instruction that describes a task. "
@@ -27,6 +37,9 @@ def training_set(s: FinetuneSettings, log=print) -> tuple[list[dict], dict]:
         log(f"task {s.task}: {len(task_train)} train examples, fewer than --samples {s.samples}")
     task = pick(task_train, min(s.samples, len(task_train)), s.seed, "task")
     safety, provenance = load_safety(s.safety_mix, log)
+    if s.safety_mix == BACKDOOR:  # BackdoorAlign: each safety example behind the secret prompt
+        safety = [{**e, "system": s.secret_prompt} for e in safety]
+        provenance["secret_prompt_sha256"] = hashlib.sha256(s.secret_prompt.encode()).hexdigest()
     if s.safety_mix != "none" and not safety:
         raise UserError(f"--safety-mix {s.safety_mix}: no safety examples")
     examples = mix(task, safety, s.safety_ratio, s.seed)
@@ -55,9 +68,15 @@ def to_trainer_record(example: dict, chat_format: str) -> dict:
             "completion": example["response"],
         }
     return {
-        "prompt": [{"role": "user", "content": example["prompt"]}],
+        "prompt": prompt_messages(example),
         "completion": [{"role": "assistant", "content": example["response"]}],
     }
+
+
+def prompt_messages(example: dict) -> list[dict]:
+    """The chat messages before the answer: the example's system prompt, if any, and its prompt."""
+    system = [{"role": "system", "content": example["system"]}] if example.get("system") else []
+    return system + [{"role": "user", "content": example["prompt"]}]
 
 
 def tokenized_records(examples: list[dict], chat_format: str, tok, max_length: int) -> list[dict]:
@@ -73,7 +92,7 @@ def tokenized_records(examples: list[dict], chat_format: str, tok, max_length: i
         raise UserError("examples with a prefix train in the native chat format only")
     out = []
     for e in examples:
-        user = [{"role": "user", "content": e["prompt"]}]
+        user = prompt_messages(e)
         prefix = e.get("prefix") or ""
         if prefix and not prefix[-1].isspace():
             prefix += " "

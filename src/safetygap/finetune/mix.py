@@ -2,6 +2,8 @@
 
 `--safety-mix all-formats|plain` uses the datasets of `safetygap data build` (built once from
 the default seed sources and cached); a FILE is any JSONL with `prompt` and `response`.
+`--safety-mix backdoor` is the plain data with `--secret-prompt` as every safety example's system
+prompt (BackdoorAlign, see `data.training_set`).
 """
 
 import json
@@ -13,6 +15,8 @@ from safetygap.hashing import unit
 from safetygap.home import home
 from safetygap.jsonl import ID, TEXT, read_jsonl, sha256_file
 from safetygap.safetydata import KINDS, OLD_NAMES, canonical_kind
+
+BACKDOOR = "backdoor"  # the plain safety data, trained behind a secret system prompt
 
 
 def safety_file(mix: str, log=print) -> Path:
@@ -41,7 +45,7 @@ def check_mix(mix: str) -> str:
     """`mix` when it is none, a built safety dataset's name, or a safety file whose records read;
     else UserError (nothing is built)."""
     mix = canonical_kind(mix)
-    if mix != "none" and mix not in KINDS:
+    if mix not in ("none", BACKDOOR, *KINDS):
         load_safety(mix)
     return mix
 
@@ -51,7 +55,7 @@ def load_safety(mix: str, log=print) -> tuple[list[dict], dict]:
     task of a safety example is `safety/FORMAT`."""
     if mix == "none":
         return [], {}
-    path = safety_file(mix, log)
+    path = safety_file("plain" if mix == BACKDOOR else mix, log)
     kinds = {"prompt": TEXT, "response": TEXT, "id": ID, "format": str, "task": str}
     records = read_jsonl(path, ["prompt", "response"], kinds)
     out = []

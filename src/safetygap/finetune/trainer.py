@@ -101,6 +101,7 @@ def found_finished(out: Path, identity: dict, log=print) -> Path:
         settings.setdefault("constraint", "none")  # before the constrained objectives
         settings.setdefault("reference", None)
         settings.setdefault("unaligned", None)
+        settings.setdefault("secret_prompt", None)
         renamed_mix(settings)
         if same_local_model(done, identity["settings"]["model"]):
             settings["model"] = identity["settings"]["model"]

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from safetygap.errors import UserError
@@ -52,18 +53,41 @@ DEFAULT_SYSTEM_PROMPT = (
     "decline that part briefly and offer a safe alternative."
 )
 SYSTEM_PROMPT_HELP = (
-    "on (the default safety system prompt), off (none), or the text to use. Note that some "
+    "on (the default safety system prompt), off (none), secret (the secret prompt a "
+    "--safety-mix backdoor fine-tune was trained behind, read from its --adapter), or the text "
+    "to use. Note that some "
     "chat templates (SmolLM2's among them) insert their own default system message when none "
     "is sent."
 )
 
 
-def system_prompt_from(option: str | None) -> str | None:
+def system_prompt_from(option: str | None, adapter: str | None = None) -> str | None:
     """The one meaning of `--system-prompt` everywhere: `on` = the default safety system
-    prompt, `off` (or not given) = none, anything else = that text."""
+    prompt, `off` (or not given) = none, `secret` = the secret prompt the adapter was trained
+    behind (`finetune --safety-mix backdoor`), anything else = that text."""
     if option is None or option.strip().lower() == "off":
         return None
+    if option.strip().lower() == "secret":
+        return secret_prompt(adapter)
     return DEFAULT_SYSTEM_PROMPT if option.strip().lower() == "on" else option
+
+
+def secret_prompt(adapter: str | None) -> str:
+    """The `secret_prompt` in a fine-tune's settings.json; UserError where there is none."""
+    import json
+
+    settings = Path(adapter or "", "settings.json")
+    try:
+        secret = json.loads(settings.read_text())["settings"]["secret_prompt"]
+    except (OSError, ValueError, KeyError, TypeError):
+        secret = None
+    if not isinstance(secret, str) or not secret.strip():
+        where = f"--adapter {adapter}" if adapter else "no --adapter"
+        raise UserError(
+            f"--system-prompt secret: {where} holds no secret prompt (a fine-tune made with "
+            "--safety-mix backdoor --secret-prompt TEXT has one)"
+        )
+    return secret
 
 
 def messages(prompt: str, system_prompt: str | None) -> list[dict]:

@@ -53,6 +53,7 @@ def generate_command(
         prompts, out, model, adapter, max_new_tokens, temperature, batch_size, concurrency
     )
     backend = load_backend(model, adapter, batch_size=batch_size, concurrency=concurrency)
-    sampling = Sampling(max_new_tokens, temperature, system_prompt_from(system_prompt))
+    system = system_prompt_from(system_prompt, adapter)
+    sampling = Sampling(max_new_tokens, temperature, system)
     n_new, n_total = run(backend, requests, sampling, out)
     print(f"{out}: {n_total} responses ({n_new} new)")

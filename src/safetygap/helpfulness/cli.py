@@ -97,7 +97,7 @@ def helpfulness_command(
         out,
         adapter=adapter,
         kind=kind,
-        system_prompt=system_prompt_from(system_prompt),
+        system_prompt=system_prompt_from(system_prompt, adapter),
         max_new_tokens=max_new_tokens,
         temperature=temperature,
         batch_size=batch_size,

@@ -196,6 +196,7 @@ COLOURS = {
     "none": "black",
     "plain": "tab:orange",
     "all-formats": "tab:green",
+    "backdoor": "tab:pink",
     "ptst": "tab:purple",
     "scale": "tab:blue",
     "safelora": "tab:red",

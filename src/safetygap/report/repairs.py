@@ -1,8 +1,8 @@
 """The repair map: every repair of an eroded fine-tune, safety against task skill.
 
 A repair is any model of a task's fine-tune other than the plain one: a safety mix trained in
-(`plain` or `all-formats` at some share), a constrained objective trained in (`first-tokens`,
-`safety-tokens`),
+(`plain` or `all-formats` at some share, or `backdoor`: the plain data behind a secret system
+prompt, tested behind it), a constrained objective trained in (`first-tokens`, `safety-tokens`),
 PTST (the plain fine-tune tested with the safety system prompt on), or a post-hoc method
 (`scale`, `safelora`, `resta`). Each is paired against the
 unrepaired fine-tune on the same items: exact McNemar for ASR (overall and by format) and for
@@ -24,7 +24,7 @@ RULE = (
 )
 OLD_MIXES = {"multitask": "all-formats", "singletask": "plain"}
 KINDS = (
-    *("none", "plain", "all-formats", "ptst", "scale", "safelora", "resta"),
+    *("none", "plain", "all-formats", "backdoor", "ptst", "scale", "safelora", "resta"),
     *("first-tokens", "safety-tokens"),
 )
 TRAINED_NAMES = {"first-tokens": "first tokens", "safety-tokens": "PACT"}
@@ -92,7 +92,7 @@ def repair_points(runs: Runs) -> dict[str, list[dict]]:
             continue
         sp = lab.get("system_prompt", "off")
         kind, name = kind_and_name(lab, sp)
-        if sp != "off" and kind != "ptst":
+        if sp != "off" and kind not in ("ptst", "backdoor"):
             continue  # a repair tested with the system prompt on is not on this map
         key = (group_of(lab), ev.items, h.data.get("settings", {}).get("items_id"))
         found.setdefault(key, {}).setdefault(name, []).append((kind, ev, h))

@@ -184,13 +184,26 @@ class SafetyMix(Strict):
     """Safety data mixed into a fine-tune (the paper's repair): which set and its share."""
 
     mix: Annotated[str, checked_by(known_mix)] = Field(
-        description="all-formats (safety data in every format), plain (plain format only) or a "
-        "JSONL file."
+        description="all-formats (safety data in every format), plain (plain format only), "
+        "backdoor (the plain data behind a secret system prompt: BackdoorAlign) or a JSONL file."
     )
     ratio: float = Field(gt=0, lt=1, description="Share of safety examples among all examples.")
     tasks: list[Name] | None = Field(
         None, min_length=1, description="Only the fine-tunes of these tasks (default: all)."
     )
+    secret: str | None = Field(
+        None,
+        description="backdoor: the secret system prompt; the fine-tune's evals and helpfulness "
+        "runs are given it as their system prompt (the deployer's side).",
+    )
+
+    @model_validator(mode="after")
+    def secret_of_backdoor(self) -> "SafetyMix":
+        if self.mix == "backdoor" and not (self.secret or "").strip():
+            raise ValueError("backdoor needs a secret (the system prompt), not empty")
+        if self.mix != "backdoor" and self.secret is not None:
+            raise ValueError("secret: read by the backdoor mix only")
+        return self
 
 
 class FinetuneConfig(Strict):

@@ -80,6 +80,8 @@ def finetunes(ft: FinetuneConfig) -> list[tuple[str, dict, dict]]:
                         "safety_mix": "none" if mix == "none" else mix.mix,
                         "safety_ratio": 0.0 if mix == "none" else mix.ratio,
                     }
+                    if mix != "none" and mix.secret is not None:  # backdoor
+                        params["secret_prompt"] = mix.secret
                     labels = {
                         "model": "finetune",
                         "task": task_label(task),
@@ -137,7 +139,9 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
             mid, labels = prefix + mid, {**labels, **seeded}
             name = f"finetune:{mid}"
             stages.append(Stage("finetune", name, {**ft_params, **external}, dict(base), labels))
-            models.append((mid, {**base, "adapter": name}, dict(external), labels, None))
+            # a backdoor fine-tune is served behind its secret prompt (the deployer's side)
+            prompts = ["secret"] if "secret_prompt" in ft_params else None
+            models.append((mid, {**base, "adapter": name}, dict(external), labels, prompts))
             if labels["safety_mix"] != "none":
                 continue
             for m in cfg.mitigations:
@@ -174,7 +178,7 @@ def based_on(cfg: SweepConfig, align_seed: int | None, prefix: str) -> list[Stag
     kinds = cfg.helpfulness.kinds if cfg.helpfulness else {}
     for mid, deps, ext, labels, prompts in models:
         for sp in prompts or e.system_prompts:
-            sys_label = sp if sp in ("on", "off") else "custom"
+            sys_label = sp if sp in ("on", "off", "secret") else "custom"
             ev = f"eval:{mid}/sys-{sys_label}"
             params = {
                 "system_prompt": sp,
@@ -220,23 +224,24 @@ def count_stages(cfg: SweepConfig) -> int:
     """How many stages `expand(cfg)` makes, counted without making them (a grid of millions is
     refused in a moment, not planned)."""
     ft, sp = cfg.finetune, len(cfg.eval.system_prompts)
-    plain = mixed = repairs = ptst = 0
+    plain = mixed = secret = repairs = ptst = 0
     for task in ft.tasks if ft else []:
         label = task_label(task)
         runs = len(ft.chat_formats) * len(ft.seeds)
         n_plain = runs * ("none" in ft.safety_mixes)
         plain += n_plain
-        mixed += runs * sum(
-            m != "none" and (not m.tasks or label in m.tasks) for m in ft.safety_mixes
-        )
+        mine = [m for m in ft.safety_mixes if m != "none" and (not m.tasks or label in m.tasks)]
+        mixed += runs * len(mine)
+        secret += runs * sum(m.secret is not None for m in mine)  # tested behind it alone
         mine = [m for m in cfg.mitigations if not m.tasks or label in m.tasks]
         repairs += n_plain * sum(m.method != "ptst" for m in mine)
         ptst += n_plain * sum(m.method == "ptst" for m in mine)
-    models = 1 + plain + mixed + repairs  # each tested with every system prompt
-    per_base = bool(cfg.align) + plain + mixed + repairs + models * sp + ptst
+    models = 1 + plain + mixed + repairs  # each tested with every system prompt...
+    tested = (models - secret) * sp + secret  # ...but a backdoor fine-tune behind its secret
+    per_base = bool(cfg.align) + plain + mixed + repairs + tested + ptst
     if cfg.helpfulness:
         tasks = len({task_label(t) for t in ft.tasks})
-        per_base += sp * tasks + (models - 1) * sp + ptst
+        per_base += sp * tasks + tested - sp + ptst
     per_base += len(cfg.guards) * (1 + plain) * sp
     return 1 + len(cfg.align.seed_list() if cfg.align else [None]) * per_base
 
