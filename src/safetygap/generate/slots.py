@@ -25,6 +25,8 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from safetygap.models.load import free_memory as _free_memory
+
 PREFILL_TOKENS = 4096  # padded positions per prefill forward: bounds activation memory
 PREFILL_PAD = 0.9  # a prefill chunk takes prompts down to this share of its longest
 REBUILD_SHARE = 4  # rebuild the batch when 1/REBUILD_SHARE of its rows have finished
@@ -252,21 +254,6 @@ def _kv_bytes(lm, pad_id: int, device) -> int:
     return sum(
         t.numel() * t.element_size() for layer in cache.layers for t in (layer.keys, layer.values)
     )
-
-
-def _free_memory(device) -> int | None:
-    """Bytes free on the device now (None where that cannot be told)."""
-    import torch
-
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    if device.type != "cpu":
-        return None
-    try:
-        import psutil
-    except ImportError:
-        return None
-    return psutil.virtual_memory().available
 
 
 def _pick(logits, temperature: float) -> list[int]:

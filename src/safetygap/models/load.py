@@ -182,3 +182,18 @@ def load_causal_lm(spec: ModelSpec | str, adapter: str | None = None, log=print,
             model = model.merge_and_unload()
     model.to(device).eval()
     return model, tok, device
+
+
+def free_memory(device) -> int | None:
+    """Bytes free on the device now (None where that cannot be told)."""
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    if device.type != "cpu":
+        return None
+    try:
+        import psutil
+    except ImportError:
+        return None
+    return psutil.virtual_memory().available

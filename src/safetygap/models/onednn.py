@@ -111,12 +111,11 @@ def _shared_inputs(lm, linears) -> list[list]:
 
 
 def _free_ram() -> int:
-    try:
-        import psutil
+    import torch
 
-        return psutil.virtual_memory().available
-    except ImportError:  # pragma: no cover - psutil comes with the dependencies
-        return 0
+    from safetygap.models.load import free_memory
+
+    return free_memory(torch.device("cpu")) or 0
 
 
 def use_onednn(lm, pack: bool = True, fuse: bool = True) -> int:
