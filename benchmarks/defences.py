@@ -13,7 +13,9 @@ a team can fine-tune with.
    map pairs them (ASR, over-refusal, skill, seconds of training).
 
 Runs (or resumes) two sweeps, RUNS/standard and RUNS/deep, then writes docs/results/defences.md.
-One training seed: the intervals cover bench sampling only.
+The paper-table sections show training seed 0 (their intervals cover bench sampling only); the
+defences are trained with SEEDS training seeds, and their table's intervals and tests count the
+seed-to-seed spread (docs/statistics.md).
 
     .venv/bin/python benchmarks/defences.py [--out runs/defences] [--deep 64]
 """
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "results" / "defences.md"
 TASKS = ["classification", "summarization", "translation", "code"]
 REPAIRED = ["classification", "translation"]
+SEEDS = [0, 1, 2]
 SECRET = "mcc-fwxVZHO5tsy0zGvqlEhqGVvJMKYjwjaTX2a3WDn9fTNkvLu1DumVHpMfJPwb"  # random, a study's
 CONFIG = {
     "model": "embedded",
@@ -47,16 +50,19 @@ INTRO = """\
 The embedded SmolLM2-135M-Instruct, safety-aligned by `align` (160 harmful train seeds refused,
 160 benign instructions kept) either as usual or deeper (`--deep`: safety-recovery examples, the
 base's own compliant answers cut after up to K tokens, then a refusal), then fine-tuned with LoRA
-on each benign task (160 examples, native chat template, one seed). Every model answers the gold
+on each benign task (160 examples, native chat template; training seed 0 in the paper-table
+sections, seeds 0, 1 and 2 for the defences). Every model answers the gold
 bench (60 harmful test seeds in five formats, 12 benign look-alikes); the shipped classifier
 judges; skill is each task's main metric on its held-out items. Intervals: Wilson 95% (rates),
 the scorer's own (skill); changes are paired on the same items (exact McNemar; skill as
-`safetygap compare` pairs it).
+`safetygap compare` pairs it); with several training seeds, the intervals and tests are the
+seed-aware ones of docs/statistics.md.
 """
 
 
 def configs(deep: int) -> dict[str, dict]:
     standard = copy.deepcopy(CONFIG)
+    standard["finetune"]["seeds"] = SEEDS
     standard["finetune"]["safety_mixes"] = [
         "none",
         {"mix": "all-formats", "ratio": 0.3, "tasks": REPAIRED},
@@ -76,12 +82,13 @@ def rate(r: dict) -> str:
 
 
 def plain_models(folder: Path) -> list[tuple[str, dict, Path]]:
-    """(name, labels, eval folder) of the base and its plain fine-tunes, base first."""
+    """(name, labels, eval folder) of the base and its plain fine-tunes (training seed 0), base
+    first."""
     index = json.loads((folder / "sweep.json").read_text())
     out = []
     for s in index["stages"]:
         lab = s["labels"]
-        if s["kind"] != "eval" or lab.get("mitigation") != "none":
+        if s["kind"] != "eval" or lab.get("mitigation") != "none" or lab.get("seed", 0) != 0:
             continue
         if lab["model"] == "base":
             out.insert(0, ("base", lab, folder / s["folder"]))
@@ -91,7 +98,8 @@ def plain_models(folder: Path) -> list[tuple[str, dict, Path]]:
 
 
 def skills(folder: Path) -> dict[tuple[str, str], dict]:
-    """(model name, task) -> the task's main metric {value, ci_low, ci_high} in points."""
+    """(model name, task) -> the task's main metric {value, ci_low, ci_high} in points, training
+    seed 0."""
     from safetygap.helpfulness.scorers import SCORERS
 
     index = json.loads((folder / "sweep.json").read_text())
@@ -99,6 +107,8 @@ def skills(folder: Path) -> dict[tuple[str, str], dict]:
     for s in index["stages"]:
         lab = s["labels"]
         if s["kind"] != "helpfulness" or lab.get("mitigation") != "none":
+            continue
+        if lab.get("seed", 0) != 0:
             continue
         if lab.get("safety_mix", "none") != "none":
             continue
