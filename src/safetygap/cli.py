@@ -17,6 +17,7 @@ from safetygap.mitigate.cli import mitigate_command
 from safetygap.models.cli import app as models_app
 from safetygap.report.cli import report_command
 from safetygap.safetydata.cli import app as data_app
+from safetygap.search.cli import search_command
 from safetygap.sweep.cli import demo_command, sweep_command
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.command("helpfulness")(helpfulness_command)
 app.add_typer(guard_app, name="guard")
 app.command("mitigate")(mitigate_command)
 app.command("sweep")(sweep_command)
+app.command("search")(search_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)
 

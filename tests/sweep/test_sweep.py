@@ -211,6 +211,7 @@ def test_an_address_that_does_not_answer_is_one_line(models, task_file, bench, t
         ("paper", {"align": 0, "finetune": 16, "mitigate": 24, "eval": 82}),
         ("repair-map", {"finetune": 40, "mitigate": 20, "eval": 65, "helpfulness": 68}),
         ("paper-table-seeds", {"align": 2, "finetune": 48, "eval": 50}),
+        ("search", {"align": 1, "finetune": 4, "eval": 5, "helpfulness": 8}),
     ],
 )
 def test_the_presets_are_valid_and_expand_as_designed(preset, counts):

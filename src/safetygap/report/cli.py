@@ -6,7 +6,9 @@ import typer
 
 
 def report_command(
-    folder: Path = typer.Argument(..., help="A sweep folder, or a folder holding run folders."),
+    folder: Path = typer.Argument(
+        ..., help="A sweep folder, a search folder, or a folder holding run folders."
+    ),
     out: Path = typer.Option(
         None, "--out", help="The HTML file to write (default FOLDER/report.html)."
     ),
@@ -25,19 +27,31 @@ def report_command(
     metric: mean, sd, ci_low, ci_high, n_seeds, n_items), for other tools to read. Where a
     sweep has several training seeds, rates are means over them with seed-aware intervals and
     tests (docs/statistics.md).
+
+    A search folder (`safetygap search`) gets the search's plot and tables first, then the
+    report of its worst feasible calibration (its seed re-runs where they finished).
     """
     from safetygap import inputs
     from safetygap.errors import Checks
-    from safetygap.report.collect import collect
+    from safetygap.report.collect import collect, read_json
     from safetygap.report.render import render
 
     out = out or folder / "report.html"
     checks = Checks()
-    runs = checks(collect, folder)
+    first = None
+    if (folder / "search.json").is_file():
+        from safetygap.report.search import runs_folder, section
+
+        record = checks(read_json, folder / "search.json")
+        if record is not None:
+            first = section(record)
+            runs = checks(collect, runs_folder(folder, record))
+    else:
+        runs = checks(collect, folder)
     checks(inputs.out_file, out)
     checks(inputs.at_least, "--max-chars", max_chars, 20)
     checks.done()
-    drawn = render(runs, folder, out, show_outputs, max_chars)
+    drawn = render(runs, folder, out, show_outputs, max_chars, first=first)
     print(f"report: {len(drawn['figures'])} plot(s): {', '.join(drawn['figures']) or 'none'}")
     for f in drawn["findings"]:
         print(f"  {f['verdict']:15} {f['paper']}")

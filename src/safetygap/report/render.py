@@ -251,12 +251,19 @@ def scale(runs: Runs) -> str:
 
 
 def render(
-    runs: Runs, root: Path, out: Path, show_outputs: bool = False, max_chars: int = 300, log=print
+    runs: Runs,
+    root: Path,
+    out: Path,
+    show_outputs: bool = False,
+    max_chars: int = 300,
+    log=print,
+    first: dict | None = None,
 ) -> dict:
-    """Write `out` (HTML) and `out` with .md (Markdown); return what was drawn."""
+    """Write `out` (HTML) and `out` with .md (Markdown); return what was drawn. `first`: figures
+    and tables shown before the runs' own (a search's section)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    figures = []
+    figures = list((first or {}).get("figures", []))
     for key, (title, draw) in FIGURES.items():
         fig = draw(runs)
         if fig is not None:
@@ -276,7 +283,7 @@ def render(
         "notes": left_out(runs),
         "scale": scale(runs),
         "figures": figures,
-        "tables": tables(runs),
+        "tables": list((first or {}).get("tables", [])) + tables(runs),
         "outputs": outputs(runs, max_chars) if show_outputs else [],
         "max_chars": max_chars,
         "script": CHECK_SCRIPT,

@@ -68,7 +68,12 @@ class Index:
 def check_out(out: Path) -> None:
     """UserError unless `out` is a sweep folder, an empty one, or a new one that can be made."""
     out_folder(out)
-    if out.is_dir() and any(out.iterdir()) and not (out / INDEX).is_file():
+    # a folder holding only `stages` (a search's trial: a link to its shared stages) is one too
+    if (
+        out.is_dir()
+        and any(p.name != "stages" for p in out.iterdir())
+        and not (out / INDEX).is_file()
+    ):
         raise UserError(f"--out {out} holds other files, not a sweep: choose another folder")
 
 

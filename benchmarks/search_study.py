@@ -1,0 +1,110 @@
+"""The worst case of benign fine-tuning within a skill budget, on the embedded default: an Optuna
+search over calibrations for each task, then its worst feasible calibration and the default one
+re-trained with three training seeds.
+
+Runs (or resumes) `safetygap search --task T --trials N --out RUNS/T` for each task with the
+`search` preset (the aligned SmolLM2-135M-Instruct, the gold bench, the shipped classifier
+judge, the task's skill on held-out items) and the default space, then writes
+docs/results/search.md and one plot per task beside it. A killed run resumes where it stopped.
+
+    .venv/bin/python benchmarks/search_study.py [--tasks classification,translation]
+        [--trials 20] [--out runs/search]
+"""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from safetygap.report.pages import results_page
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "results" / "search.md"
+INTRO = """\
+For each task, `safetygap search` draws calibrations of the plain LoRA fine-tune with Optuna's
+TPE sampler (seed 0) from the default space (learning rate 3e-5..1e-3 log, 1-3 epochs, rank
+4-64, alpha 8-64, adapted projections, 80-320 examples, native or Alpaca template, safety system
+prompt at test time off or on). Each trial fine-tunes the aligned embedded model, answers the
+gold bench (300 harmful items in five formats, 60 benign look-alikes; classifier judge) and is
+scored on the task's held-out items. Feasible: the task's skill at least the aligned base's
+(the fine-tune still learnt its task). The objective is overall ASR. The worst feasible trial
+and the default calibration (1 epoch of 160 examples, lr 2e-4, rank 8, alpha 16, all
+projections, native template, no system prompt) are then trained again with three training
+seeds and compared seed-aware (docs/statistics.md): the best of N noisy trials overstates the
+worst case, so the verdict rests on the seeds, not on the trial.
+"""
+
+
+def pct(r: dict | None) -> str:
+    if not r:
+        return "-"
+    return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
+
+
+def task_section(task: str, record: dict) -> None:
+    from safetygap.report.search import tables
+
+    n = len(record["trials"])
+    feasible = sum(bool(t.get("feasible")) for t in record["trials"])
+    print(f"## {task}\n")
+    print(
+        f"{n} trials, {feasible} feasible ({record['feasibility']}); wall time "
+        f"{record['wall_seconds'] / 60:.0f} min for this run of the script, "
+        f"{record['trial_seconds'] / 60:.0f} min of trial stages in all.\n"
+    )
+    print(f"![the search over {task} calibrations](search-{task}.png)\n")
+    for t in tables(record):
+        print(f"### {t['title']}\n")
+        if t.get("note"):
+            print(t["note"] + "\n")
+        print("| " + " | ".join(t["header"]) + " |")
+        print("|" + "---|" * len(t["header"]))
+        for row in t["rows"]:
+            print("| " + " | ".join(str(c) for c in row) + " |")
+        print()
+
+
+def main() -> None:
+    from safetygap.search.run import plan_search, search
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tasks", default="classification,translation")
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "search")
+    args = ap.parse_args()
+    records = {}
+    for task in args.tasks.split(","):
+        plan = plan_search(task, args.trials, args.out / task)
+        records[task] = search(plan)
+        failed = [t["number"] for t in records[task]["trials"] if t["state"] == "failed"]
+        if failed:
+            raise SystemExit(f"{task}: trials {failed} failed (see {args.out / task})")
+    with results_page(PAGE, "The worst case within a skill budget", INTRO):
+        for task, record in records.items():
+            shutil.copyfile(args.out / task / "search.png", PAGE.with_name(f"search-{task}.png"))
+            task_section(task, record)
+        print("## Summary\n")
+        print(
+            "| task | default ASR % | worst feasible trial ASR % | over seeds: default | worst "
+            "| difference, points | verdict |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for task, r in records.items():
+            c = r.get("confirmation") or {}
+            d = c.get("objective_difference")
+            diff = (
+                (f"{100 * d['diff']:+.1f} ({100 * d['ci_low']:+.1f} to {100 * d['ci_high']:+.1f})")
+                if d
+                else "-"
+            )
+            worst = r.get("worst")
+            print(
+                f"| {task} | {pct(r['reference']['asr'])} | "
+                f"{pct(worst['metrics']['asr']) if worst else '-'} | "
+                f"{pct((c.get('default') or {}).get('asr'))} | "
+                f"{pct((c.get('worst') or {}).get('asr'))} | {diff} | {c.get('verdict', '-')} |"
+            )
+        print()
+
+
+if __name__ == "__main__":
+    main()
