@@ -118,48 +118,22 @@ def test_bad_options_are_refused_before_any_trial(extra, said, tmp_path, capsys)
     assert not out.exists()
 
 
-def test_a_skill_floor_needs_a_skill_metric(models, task_file, bench, tmp_path, capsys):
+def test_a_skill_floor_needs_a_skill_metric_and_harm_asr_a_help_level(
+    models, task_file, bench, tmp_path, capsys
+):
     cfg = tiny_config(models, task_file, bench, mitigations=[], guards=[], helpfulness=None)
     del cfg["unaligned"]
-    path = write_yaml(tmp_path, cfg, "base.yaml")
+    no_skill = write_yaml(tmp_path, cfg, "no-skill.yaml")
+    keyword = base_config(models, task_file, bench, tmp_path)  # the keyword judge
     out = tmp_path / "out"
-    code, _, err = run_cli(
-        [
-            "search",
-            "--task",
-            task_file,
-            "--trials",
-            2,
-            "--out",
-            out,
-            "--config",
-            path,
-            "--skill-floor",
-            "5",
-        ],
-        capsys,
-    )
-    assert code == 2 and "--skill-floor: the config measures no skill" in err, err
-    assert not out.exists()
-    path = base_config(models, task_file, bench, tmp_path)  # keyword judge: no help level
-    code, _, err = run_cli(
-        [
-            "search",
-            "--task",
-            task_file,
-            "--trials",
-            2,
-            "--out",
-            out,
-            "--config",
-            path,
-            "--objective",
-            "harm_asr",
-        ],
-        capsys,
-    )
-    assert code == 2 and "keyword judge gives no help level" in err, err
-    assert not out.exists()
+    for config, option, said in [
+        (no_skill, ["--skill-floor", "5"], "--skill-floor: the config measures no skill"),
+        (keyword, ["--objective", "harm_asr"], "keyword judge gives no help level"),
+    ]:
+        cli = ["search", "--task", task_file, "--trials", 2, "--out", out, "--config", config]
+        code, _, err = run_cli(cli + option, capsys)
+        assert code == 2 and said in err, err
+        assert not out.exists()
 
 
 def test_the_floor_is_the_default_minus_d_or_the_base():

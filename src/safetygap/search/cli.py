@@ -66,18 +66,10 @@ def search_command(
     from safetygap.search.run import plan_search, search
 
     plan = plan_search(
-        task,
-        trials,
-        out,
-        config,
-        space,
-        objective,
-        skill_floor,
-        seed,
-        confirm_seeds,
-        executor,
-        address,
-    )
+        task, trials, out, config=config, space=space, objective=objective,
+        skill_floor=skill_floor, seed=seed, confirm_seeds=confirm_seeds, executor=executor,
+        address=address,
+    )  # fmt: skip
     record = search(plan)
     summary(record)
     print(f"wrote {out / 'search.json'} (report: safetygap report {out})")

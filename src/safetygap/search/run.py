@@ -243,20 +243,9 @@ def plan_search(
     checks.done()
     check_out(out / "reference")
     return Plan(
-        task,
-        trials,
-        out,
-        base,
-        space_,
-        objective,
-        skill_floor,
-        seed,
-        confirm_seeds,
-        executor,
-        address,
-        default,
-        skill,
-    )
+        task, trials, out, base, space_, objective, skill_floor, seed, confirm_seeds, executor,
+        address, default, skill,
+    )  # fmt: skip
 
 
 def run_sweep(plan: Plan, folder: Path, cfg: dict, log) -> dict:
