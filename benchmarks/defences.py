@@ -10,7 +10,8 @@ a team can fine-tune with.
    fine-tunes: Qi et al.'s constrained objective on the first response tokens (`first tokens`),
    PACT (`PACT`), BackdoorAlign at 10% (`backdoor 10%`, tested behind its secret system prompt)
    and the paper's cure (`all-formats 30%`), each paired with the plain fine-tune as the repair
-   map pairs them (ASR, over-refusal, skill, seconds of training).
+   map pairs them (ASR, over-refusal, skill, seconds of training); and the backdoor fine-tunes
+   answering again without their secret (RUNS/backdoor-no-secret).
 
 Runs (or resumes) two sweeps, RUNS/standard and RUNS/deep, then writes docs/results/defences.md.
 The paper-table sections show training seed 0 (their intervals cover bench sampling only); the
@@ -184,6 +185,39 @@ def deep_against_standard(folders: dict[str, Path], formats: list[str]) -> None:
     print()
 
 
+def base_helpfulness(folder: Path) -> dict[str, Path]:
+    """task -> the aligned base's helpfulness run on it."""
+    index = json.loads((folder / "sweep.json").read_text())
+    return {
+        s["labels"]["task"]: folder / s["folder"]
+        for s in index["stages"]
+        if s["kind"] == "helpfulness" and s["labels"]["model"] == "base"
+    }
+
+
+def base_skill_change(folders: dict[str, Path]) -> None:
+    """The deep base's skill on each task against the standard base's, paired on the items."""
+    from safetygap.helpfulness.compare import compare as compare_skill
+    from safetygap.helpfulness.scorers import SCORERS
+
+    standard, deep = base_helpfulness(folders["standard"]), base_helpfulness(folders["deep"])
+    print("The bases' skill before any fine-tuning, on the same held-out items (deep minus")
+    print("standard; exact McNemar for accuracy and pass@1, a paired bootstrap otherwise):\n")
+    print("| task | metric | standard | deep | change (95% CI where bootstrapped) | p |")
+    print("|---|---|---|---|---|---|")
+    for task in sorted(standard.keys() & deep.keys()):
+        kind = json.loads((standard[task] / "helpfulness.json").read_text())["kind"]
+        main = SCORERS.get(kind).MAIN
+        r = next(r for r in compare_skill(standard[task], deep[task]) if r["metric"] == main)
+        k = 100 if r["scale"] == "0-1" else 1
+        ci = "" if r["ci_low"] is None else f" ({k * r['ci_low']:+.1f} to {k * r['ci_high']:+.1f})"
+        print(
+            f"| {task} | {main} | {k * r['a']:.1f} | {k * r['b']:.1f} | {k * r['diff']:+.1f}{ci} "
+            f"| {r['p_value']:.2g} |"
+        )
+    print()
+
+
 def defences_section(folder: Path) -> None:
     from repair_map import by_format, markdown
 
@@ -197,6 +231,60 @@ def defences_section(folder: Path) -> None:
         print(markdown(table))
     for group, points in mapped.items():
         print(by_format(group, points))
+
+
+def without_secret(folder: Path, out: Path) -> dict[str, tuple[list[Path], list[Path]]]:
+    """Each BackdoorAlign fine-tune answers the bench again with no system prompt (its secret
+    withheld) into OUT: task -> (its evals behind the secret, the evals without)."""
+    from safetygap.eval.run import evaluate
+
+    index = json.loads((folder / "sweep.json").read_text())
+    by_name = {s["name"]: s for s in index["stages"]}
+    pairs: dict[str, tuple[list[Path], list[Path]]] = {}
+    for s in index["stages"]:
+        lab = s["labels"]
+        if s["kind"] != "eval" or not lab.get("safety_mix", "").startswith("backdoor"):
+            continue
+        fine_tune = by_name[s["deps"]["adapter"]]
+        run = out / Path(fine_tune["folder"]).name
+        p = s["params"]
+        evaluate(
+            str(folder / by_name[s["deps"]["model"]]["folder"] / "model"),
+            folder / by_name[s["deps"]["bench"]]["folder"] / "bench.jsonl",
+            p["judge"],
+            run,
+            adapter=str(folder / fine_tune["folder"] / "adapter"),
+            system_prompt=None,
+            max_new_tokens=p["max_new_tokens"],
+            temperature=p["temperature"],
+            batch_size=p["batch_size"],
+            progress=False,
+        )
+        behind, bare = pairs.setdefault(lab["task"], ([], []))
+        behind.append(folder / s["folder"])
+        bare.append(run)
+    return pairs
+
+
+def secret_section(pairs: dict[str, tuple[list[Path], list[Path]]], formats: list[str]) -> None:
+    from safetygap.eval.groups import compare_groups, member
+
+    print("## BackdoorAlign without its secret\n")
+    print("The backdoor fine-tunes answer the bench again with no system prompt: the deployer's")
+    print("secret withheld. ASR %, mean over the training seeds; the change without the secret")
+    print("against behind it, points (seed-aware paired test p).\n")
+    groups = [*formats, "overall"]
+    print("| fine-tune | | " + " | ".join(formats) + " | all |")
+    print("|" + "---|" * (len(formats) + 3))
+    for task, (behind, bare) in sorted(pairs.items()):
+        got = compare_groups([member(f) for f in behind], [member(f) for f in bare])
+        rows = {r["group"]: r for r in got}
+        for name, key in (("behind the secret", "a"), ("without it", "b")):
+            cells = [f"{100 * rows[g][key]:.0f}" for g in groups]
+            print(f"| {task} | {name} | " + " | ".join(cells) + " |")
+        cells = [f"{100 * rows[g]['diff']:+.0f} (p={rows[g]['p_value']:.2g})" for g in groups]
+        print(f"| {task} | change | " + " | ".join(cells) + " |")
+    print()
 
 
 def main() -> None:
@@ -221,11 +309,14 @@ def main() -> None:
         if failed:
             raise SystemExit(f"{name}: {len(failed)} stages did not finish, first {failed[0]}")
     formats = list(FORMATS.names())
+    pairs = without_secret(folders["standard"], args.out / "backdoor-no-secret")
     with results_page(PAGE, "Defences beyond the paper's cure", INTRO):
         base_section("standard", folders["standard"], formats)
         base_section(f"deep (--deep {args.deep})", folders["deep"], formats)
         deep_against_standard(folders, formats)
+        base_skill_change(folders)
         defences_section(folders["standard"])
+        secret_section(pairs, formats)
 
 
 if __name__ == "__main__":
