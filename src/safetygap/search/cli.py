@@ -74,7 +74,10 @@ def search_command(
     summary(record)
     print(f"wrote {out / 'search.json'} (report: safetygap report {out})")
     failed = [t for t in record["trials"] if t["state"] == "failed"]
-    return 1 if failed else 0
+    unconfirmed = (record.get("confirmation") or {}).get("error")
+    if unconfirmed:
+        print(f"safetygap: the seed confirmation did not finish: {unconfirmed}")
+    return 1 if failed or unconfirmed else 0
 
 
 def summary(record: dict) -> None:
