@@ -63,6 +63,28 @@ def task_section(task: str, record: dict) -> None:
         print()
 
 
+def share(source: Path, target: Path) -> None:
+    """Hard-link the bench and align stages of another task's search into this one's stages
+    (folders named by their content's key, so a shared one is the same work)."""
+    import os
+
+    if source == target or not source.is_dir():
+        return
+    for folder in [*source.glob("bench-*"), *source.glob("align-*")]:
+        if not (folder / "stage.json").is_file() or (target / folder.name).exists():
+            continue
+        tmp = target / f".{folder.name}.linking"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for path in folder.rglob("*"):
+            dest = tmp / path.relative_to(folder)
+            if path.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, dest)
+        tmp.rename(target / folder.name)  # whole, or not at all
+
+
 def main() -> None:
     from safetygap.search.run import plan_search, search
 
@@ -72,8 +94,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "search")
     args = ap.parse_args()
     records = {}
-    for task in args.tasks.split(","):
+    tasks = args.tasks.split(",")
+    for task in tasks:
         plan = plan_search(task, args.trials, args.out / task)
+        for other in tasks:  # the aligned base and the bench are the same for every task
+            share(args.out / other / "stages", args.out / task / "stages")
         records[task] = search(plan)
         failed = [t["number"] for t in records[task]["trials"] if t["state"] == "failed"]
         if failed:
