@@ -34,13 +34,9 @@ worst case, so the verdict rests on the seeds, not on the trial.
 """
 
 
-def pct(r: dict | None) -> str:
-    if not r:
-        return "-"
-    return f"{100 * r['value']:.0f} ({100 * r['ci_low']:.0f}-{100 * r['ci_high']:.0f})"
-
-
 def task_section(task: str, record: dict) -> None:
+    from repair_map import markdown
+
     from safetygap.report.search import tables
 
     n = len(record["trials"])
@@ -53,14 +49,7 @@ def task_section(task: str, record: dict) -> None:
     )
     print(f"![the search over {task} calibrations](search-{task}.png)\n")
     for t in tables(record):
-        print(f"### {t['title']}\n")
-        if t.get("note"):
-            print(t["note"] + "\n")
-        print("| " + " | ".join(t["header"]) + " |")
-        print("|" + "---|" * len(t["header"]))
-        for row in t["rows"]:
-            print("| " + " | ".join(str(c) for c in row) + " |")
-        print()
+        print(markdown(t))
 
 
 def share(source: Path, target: Path) -> None:
@@ -86,6 +75,10 @@ def share(source: Path, target: Path) -> None:
 
 
 def main() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # repair_map's markdown
+    from safetygap.report.render import pct
     from safetygap.search.run import plan_search, search
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
