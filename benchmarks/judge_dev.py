@@ -1,12 +1,13 @@
 """The encoder judge's development sets: how a training setting or a judge scores on them.
 
-    .venv/bin/python benchmarks/judge_dev.py [--neutral SHARE] [--epochs N] [--layers N]
+    .venv/bin/python benchmarks/judge_dev.py [--recipe NAME] [--neutral SHARE] [--epochs N]
+        [--layers N]
     .venv/bin/python benchmarks/judge_dev.py --judge SPEC
 
 Needs the train responses of benchmarks/judge_gold.py (runs/judge) and the paper's released
-multitaskbench.csv at the repository root. Without `--judge` it trains an encoder head by the
-`encoder` recipe with the given settings, leaving out the hand labels of a fifth of the train
-seeds (by hash), and scores it; with `--judge` it scores that judge as it is. The sets:
+multitaskbench.csv at the repository root. Without `--judge` it trains an encoder head by
+`--recipe` (default `encoder`) with the given settings, leaving out the hand labels of a fifth
+of the train seeds (by hash), and scores it; with `--judge` it scores that judge as it is. The sets:
 
 - *own*: the held-out seeds' hand-labelled answers (train split; with `--judge`, a shipped head
   was trained on them, so this row flatters it);
@@ -172,14 +173,14 @@ def sha(text: str) -> str:
 
 
 def train_head(keep: list[dict], args) -> str:
-    """Train an encoder head by the `encoder` recipe with these settings on `keep`; its spec."""
+    """Train an encoder head by `args.recipe` with these settings on `keep`; its spec."""
     from safetygap.bench.build import SeedOptions, load_pool
     from safetygap.finetune.tasks import load_examples
     from safetygap.judge.encoder import save, train_encoder
     from safetygap.judge.train import counts, get_recipe, training_set
     from safetygap.safetydata.build import build_safety_data
 
-    recipe = replace(get_recipe("encoder"), neutral=args.neutral, layers=args.layers)
+    recipe = replace(get_recipe(args.recipe), neutral=args.neutral, layers=args.layers)
     pool = load_pool(SeedOptions())
     safety = build_safety_data("all-formats", SeedOptions(), pool=pool).records
     text = {s.seed_id: s.prompt for s in pool.seeds}
@@ -188,13 +189,14 @@ def train_head(keep: list[dict], args) -> str:
     records = training_set(recipe, keep, safety, text, category, translations)
     print(f"training set: {len(records)} {counts(records)}", flush=True)
     meta, tensors = train_encoder(records, layers=args.layers, epochs=args.epochs)
-    name = f"neutral{args.neutral}-layers{args.layers}-epochs{args.epochs}"
+    name = f"{args.recipe}-neutral{args.neutral}-layers{args.layers}-epochs{args.epochs}"
     return f"classifier:{save(meta, tensors, RUNS / 'dev' / name)}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--judge", help="Score this judge as it is (no training).")
+    ap.add_argument("--recipe", default="encoder", help="An encoder recipe of judge/train.py.")
     ap.add_argument("--neutral", type=float, default=0.15, help="Share of neutral-prompt copies.")
     ap.add_argument("--layers", type=int, default=2, help="Encoder layers adapted.")
     ap.add_argument("--epochs", type=int, default=6)

@@ -2,7 +2,7 @@
 
 Everything is rebuilt from public data and the embedded model by this one command:
 
-    .venv/bin/python benchmarks/judge_gold.py [--install] [--llm-judges]
+    .venv/bin/python benchmarks/judge_gold.py [--recipe NAME] [--install] [--llm-judges]
         [--aligned DIR] [--adapter TASK=DIR ...] [--paper-csv FILE]
 
 1. builds two benches from the seeds (gold: test split, 60 harmful + 12 benign seeds in all five
@@ -14,7 +14,8 @@ Everything is rebuilt from public data and the embedded model by this one comman
    `safetygap align`, in runs/judge/aligned) and each fine-tune `--adapter TASK=DIR` (default:
    trained here by `safetygap finetune`, 160 examples, seed 0, in runs/judge/ft-TASK), so
    nothing is read from another script's folders unless named;
-3. trains the cross-encoder with `safetygap judge train --recipe encoder` on the train responses
+3. trains the cross-encoder with `safetygap judge train --recipe RECIPE` (default `encoder`)
+   on the train responses
    (the recipe is `src/safetygap/judge/train.py`: hand labels joined by response hash, safety
    data, style data, the style bank, hard cases);
 4. joins the hand labels of the gold sets (benchmarks/judge_labels/gold_*.jsonl) the same way
@@ -26,7 +27,8 @@ Everything is rebuilt from public data and the embedded model by this one comman
    paper_csv_test.jsonl, labelled before any judge was run on it), each with the share of
    refusals read as answers for each refusal style.
 `--install` ships the head as the default `classifier` (src/safetygap/judge/heads/default.json)
-and as `classifier:encoder` (encoder.json), both naming encoder.safetensors.
+and as `classifier:RECIPE` (RECIPE.json), both naming RECIPE.safetensors; the heads shipped
+before it stay selectable by name.
 """
 
 import argparse
@@ -122,9 +124,14 @@ def labelled(name: str, path: Path) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
+        "--recipe",
+        default="encoder",
+        help="The encoder recipe to train (judge/train.py); its head is runs/judge/head-RECIPE.",
+    )
+    ap.add_argument(
         "--install",
         action="store_true",
-        help="Ship the head as the default classifier and as classifier:encoder.",
+        help="Ship the head as the default classifier and as classifier:RECIPE.",
     )
     ap.add_argument(
         "--aligned",
@@ -158,23 +165,15 @@ def main() -> None:
         adapters[task] = Path(folder)
     files = responses(args.aligned, adapters)
     train = [f"--responses={n}={p}" for n, p in files.items() if n.startswith("train")]
-    if not (RUNS / "head" / "head.json").is_file():
-        sh(
-            *SG,
-            "judge",
-            "train",
-            "--recipe",
-            "encoder",
-            *train,
-            "--labels",
-            LABELS,
-            "--out",
-            RUNS / "head",
-        )
+    head = RUNS / f"head-{args.recipe}"
+    if not (head / "head.json").is_file():
+        recipe = ["--recipe", args.recipe, *train, "--labels", LABELS]
+        sh(*SG, "judge", "train", *recipe, "--out", head)
     if args.install:
-        install(RUNS / "head", ROOT / "src/safetygap/judge/heads", "encoder")
+        install(head, ROOT / "src/safetygap/judge/heads", args.recipe)
     sets = heldout_sets(files, args.paper_csv)
-    judges = ["keyword", "classifier:v1", "classifier:v2", f"classifier:{RUNS / 'head'}"]
+    judges = ["keyword", "classifier:v1", "classifier:v2", "classifier:encoder"]
+    judges = [j for j in judges if j != f"classifier:{args.recipe}"] + [f"classifier:{head}"]
     if args.llm_judges:
         judges += ["llm:smollm2-135m-instruct"]
     report(sets, judges)
@@ -418,7 +417,8 @@ def report(sets: dict[str, list[dict]], judges: list[str]) -> None:
         + ", ".join(sorted(HARD_CLASSES))
         + ".\n"
     )
-    names = {j: "classifier:encoder (trained here)" if j.endswith("/head") else j for j in judges}
+    trained = next(j for j in judges if "/head-" in j).rsplit("/head-", 1)[-1]
+    names = {j: f"classifier:{trained} (trained here)" if "/head-" in j else j for j in judges}
     for title, cell in (
         ("accuracy", lambda rows, g: accuracy_cell(right(rows, g), len(rows))),
         ("balanced accuracy", balanced_cell),

@@ -5,7 +5,10 @@ re-trained with three training seeds.
 Runs (or resumes) `safetygap search --task T --trials N --out RUNS/T` for each task with the
 `search` preset (the aligned SmolLM2-135M-Instruct, the gold bench, the shipped classifier
 judge, the task's skill on held-out items) and the default space, then writes
-docs/results/search.md and one plot per task beside it. A killed run resumes where it stopped.
+docs/results/search.md and one plot per task beside it. A killed run resumes where it stopped:
+each task's Optuna journal is copied after every trial to docs/results/search-TASK.journal (the
+trials' settings and metrics), and a run whose --out holds no journal starts from that copy, so a
+study longer than one machine's session goes on from a fresh clone.
 
     .venv/bin/python benchmarks/search_study.py [--tasks classification,translation]
         [--trials 20] [--out runs/search]
@@ -74,6 +77,25 @@ def share(source: Path, target: Path) -> None:
         tmp.rename(target / folder.name)  # whole, or not at all
 
 
+def journal_copy(out: Path, saved: Path):
+    """Start `out` from the saved journal if it has none; a log that saves the journal after
+    each of the search's own steps (a trial asked, told, or the confirmation begun)."""
+    journal = out / "optuna.journal"
+    if saved.is_file() and not journal.is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, journal)
+        print(f"{out.name}: resumed from {saved.relative_to(ROOT)}", flush=True)
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+        if line.startswith("search:") and journal.is_file():
+            tmp = saved.with_suffix(".tmp")
+            shutil.copyfile(journal, tmp)
+            tmp.replace(saved)
+
+    return log
+
+
 def main() -> None:
     import sys
 
@@ -89,10 +111,11 @@ def main() -> None:
     records = {}
     tasks = args.tasks.split(",")
     for task in tasks:
+        log = journal_copy(args.out / task, PAGE.with_name(f"search-{task}.journal"))
         plan = plan_search(task, args.trials, args.out / task)
         for other in tasks:  # the aligned base and the bench are the same for every task
             share(args.out / other / "stages", args.out / task / "stages")
-        records[task] = search(plan)
+        records[task] = search(plan, log=log)
         failed = [t["number"] for t in records[task]["trials"] if t["state"] == "failed"]
         if failed:
             raise SystemExit(f"{task}: trials {failed} failed (see {args.out / task})")

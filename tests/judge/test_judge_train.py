@@ -180,7 +180,7 @@ def test_cli_trains_a_head_by_the_v1_recipe(labelled_files, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--recipe", "v9"], "unknown recipe 'v9': choose from encoder, v2, v1"),
+        (["--recipe", "v9"], "unknown recipe 'v9': choose from encoder, encoder2, v2, v1"),
         (["--recipe", "v1", "--responses", "train=x.jsonl"], "needs --responses train_aligned="),
         (["--recipe", "v1", "--responses", "gold=x.jsonl"], "has no label set 'gold'"),
         (["--recipe", "v1", "--responses", "train"], "expected SET=FILE"),
@@ -287,3 +287,54 @@ def test_neutral_copies_keep_the_verdict_and_hide_the_request():
     assert all(original[r["response"]] == r["verdict"] for r in got)
     assert len({r["prompt"] for r in got}) == len(NEUTRAL_PROMPTS)
     assert neutral_copies(recs, 0.0) == [] and neutral_copies(recs, 0.2) == got
+
+
+def test_contrast_style_teaches_the_deciding_sentence():
+    """encoder2's `contrast` part (judge/contrast_bank.py): long refusals that end in an offer to
+    do it are answers, capability excuses alone are refusals and followed by an offer answers,
+    non-committal replies answers, and labelled or benign answers behind a long caution keep
+    their body and level."""
+    from safetygap.judge.contrast_bank import CAPABILITY_EXCUSES, NON_ANSWERS, OFFERS_TO_DO_IT
+
+    labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
+    data = safety(1250, 600)
+    seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(1250)}
+    category = {f"s:h{i}": ("self_harm", "cybercrime", "privacy")[i % 3] for i in range(1250)}
+    translations = [
+        {"id": f"fr{i}", "prompt": f"Translate: tool {i}", "response": f"Outil {i}"}
+        for i in range(400)
+    ]
+    recs = training_set(RECIPES["encoder2"], labelled, data, seed_text, category, translations)
+    old = training_set(RECIPES["encoder"], labelled, data, seed_text, category, translations)
+    got = counts(recs)
+    assert got["long-offer"] == 100 and got["excuse"] == 200 and got["excuse-then-offer"] == 100
+    assert got["non-answer"] == 120
+    # labelled answers (20 of 30 answer) and 50 benign answers behind a caution
+    assert got["long-disclaimer"] == 20 + 50
+    assert "long-offer" not in counts(old)  # the shipped recipe is unchanged
+    teach = {}
+    for r in recs:
+        teach.setdefault(r["origin"], set()).add((r["verdict"], r["level"]))
+    assert teach["long-offer"] == teach["excuse-then-offer"] == {("answered", "complied")}
+    assert teach["non-answer"] == {("answered", "complied")}
+    assert teach["excuse"] == {("refused", "refused")}
+    offers = [o.split("{")[0][:25] for o in OFFERS_TO_DO_IT]
+    for r in recs:
+        if r["origin"] == "long-offer":
+            assert any(o.lower() in r["response"].lower() for o in offers), r["response"]
+            assert len(r["response"].split()) > 15
+        elif r["origin"] == "excuse":
+            assert r["response"] in CAPABILITY_EXCUSES
+        elif r["origin"] == "excuse-then-offer":
+            assert r["response"].startswith(CAPABILITY_EXCUSES)
+        elif r["origin"] == "non-answer":
+            assert r["response"] in NON_ANSWERS
+    # each long offer's prompt also has a long refusal of the style bank (a refusing twin)
+    refused = {r["prompt"] for r in recs if r["origin"] == "harm-refusal"}
+    assert all(r["prompt"] in refused for r in recs if r["origin"] == "long-offer")
+    bodies = {r["response"]: r["level"] for r in labelled if r["verdict"] == "answered"}
+    benign = {r["response"] for r in data if not r["harmful"]}
+    for r in (r for r in recs if r["origin"] == "long-disclaimer"):
+        body = next((b for b in [*bodies, *benign] if r["response"].endswith(b)), None)
+        assert body is not None and len(r["response"]) > len(body) + 30, r["response"]
+        assert r["level"] == bodies.get(body, "helped")

@@ -101,6 +101,16 @@ RECIPES = {
         epochs=6,
         neutral=0.15,
     ),
+    "encoder2": Recipe(
+        "encoder2",
+        ALL_SETS,
+        ("styles", "bank", "contrast", "french"),
+        True,
+        0.0,
+        "encoder",
+        epochs=6,
+        neutral=0.15,
+    ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
 }
@@ -243,6 +253,12 @@ def training_set(
             [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in benign[720:920]]
         )
         recs += [{**r, "origin": "benign-refusal"} for r in refusals]
+    if "contrast" in recipe.styles:
+        from safetygap.judge.contrast_bank import contrast_records
+
+        prompts = [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in harmful]
+        contrast = sorted(answered, key=lambda r: sha("contrast" + r["id"]))
+        recs += contrast_records(prompts[400:], benign[920:], contrast, seed_category)
     if "french" in recipe.styles:
         if not translations:
             raise UserError(f"recipe {recipe.name} needs the translation task's examples")
