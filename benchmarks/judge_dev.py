@@ -188,7 +188,7 @@ def train_head(keep: list[dict], args) -> str:
     translations = load_examples("translation", "train")
     records = training_set(recipe, keep, safety, text, category, translations)
     print(f"training set: {len(records)} {counts(records)}", flush=True)
-    meta, tensors = train_encoder(records, layers=args.layers, epochs=args.epochs)
+    meta, tensors = train_encoder(records, layers=args.layers, epochs=args.epochs, how=recipe.pool)
     name = f"{args.recipe}-neutral{args.neutral}-layers{args.layers}-epochs{args.epochs}"
     return f"classifier:{save(meta, tensors, RUNS / 'dev' / name)}"
 

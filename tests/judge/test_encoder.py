@@ -116,3 +116,41 @@ def test_judge_train_data_makes_an_encoder_head(tmp_path, capsys):
     code, _, err = run_cli([*args[:-2], "--l2", 1, "--out", tmp_path / "h2"], capsys)
     assert code == 2 and "--l2 is a logistic head's penalty" in err and err.count("\n") == 1
     assert not (tmp_path / "h2").exists()
+
+
+def test_the_ends_pooling_reads_the_first_and_last_response_tokens():
+    from safetygap.judge.encoder import ENDS, POOLS, pool
+
+    width, dim = 2 * ENDS + 20, 4
+    hidden = torch.randn(2, width, dim)
+    resp = torch.zeros(2, width)
+    resp[0, 5 : 5 + 2 * ENDS + 7] = 1  # a long response: its two ends do not overlap
+    resp[1, 3:9] = 1  # a short one: both ends are all of it
+    out = pool(hidden, resp, "ends")
+    assert out.shape == (2, POOLS["ends"] * dim)
+    assert torch.allclose(out[:, : 3 * dim], pool(hidden, resp))
+    first, last = out[:, 3 * dim : 4 * dim], out[:, 4 * dim :]
+    stop = 5 + 2 * ENDS + 7
+    assert torch.allclose(first[0], hidden[0, 5 : 5 + ENDS].mean(0), atol=1e-6)
+    assert torch.allclose(last[0], hidden[0, stop - ENDS : stop].mean(0), atol=1e-6)
+    assert torch.allclose(first[1], hidden[1, 3:9].mean(0), atol=1e-6)
+    assert torch.allclose(last[1], first[1])
+
+
+def test_an_ends_head_is_saved_and_read_with_its_pooling(tmp_path):
+    meta, tensors = train_encoder(records(12), epochs=8, lr=2e-3, log=lambda *_: None, how="ends")
+    assert meta["pool"] == "ends" and tensors["head.weight"].shape[1] == 5 * 384
+    path = save(meta, tensors, tmp_path)
+    judge = load_judge(f"classifier:{path.parent}")
+    recs = records(12)
+    got = dict(judge.judge([{**r, "id": str(k)} for k, r in enumerate(recs)]))
+    right = sum(got[str(k)].verdict == r["verdict"] for k, r in enumerate(recs))
+    assert right / len(recs) == meta["train_accuracy"]
+    bad = json.loads(path.read_text())
+    bad["pool"] = "middle"
+    path.write_text(json.dumps(bad))
+    from safetygap.judge.encoder import _LOADED
+
+    _LOADED.clear()
+    with pytest.raises(UserError, match="broken encoder head"):
+        load_judge(f"classifier:{path.parent}")

@@ -140,18 +140,27 @@ def train_command(
         print(f"training set: {len(records)} examples {prov['counts']}")
         rounds = epochs or chosen.epochs
         penalty = chosen.l2 if l2 is None else l2
-        fit(chosen.kind, records, penalty, provenance, out, rounds, seed, chosen.layers)
+        layers, how = chosen.layers, chosen.pool
+        fit(chosen.kind, records, penalty, provenance, out, rounds, seed, layers, how)
 
 
 def fit(
-    kind: str, records, l2: float, provenance: dict, out: str, epochs: int, seed: int, layers=2
+    kind: str,
+    records,
+    l2: float,
+    provenance: dict,
+    out: str,
+    epochs: int,
+    seed: int,
+    layers=2,
+    how="cls-mean-max",
 ) -> None:
-    """Train a head of `kind` on `records` (an encoder: its top `layers` adapted) and write it to
-    OUT/head.json."""
+    """Train a head of `kind` on `records` (an encoder: its top `layers` adapted, its head reading
+    the `how` pooling) and write it to OUT/head.json."""
     if kind == "encoder":
         from safetygap.judge.encoder import save, train_encoder
 
-        meta, tensors = train_encoder(records, layers=layers, epochs=epochs, seed=seed)
+        meta, tensors = train_encoder(records, layers=layers, epochs=epochs, seed=seed, how=how)
         path = save({**meta, "provenance": provenance}, tensors, out)
         print(f"wrote {path}: {meta['n_train']} examples, {epochs} epochs")
         return

@@ -106,15 +106,35 @@ def additive_mask(mask):
     return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
 
 
-def pool(hidden, resp):
-    """[CLS] state, mean and max of the response tokens: (b, 3 * 384)."""
+# What the head reads. `cls-mean-max`: the [CLS] state, the mean and the max of the response's
+# tokens. `ends`: those and the mean of the response's first and of its last ENDS tokens, so the
+# sentence that decides a long response (an opening refusal, a closing offer to do it anyway) is
+# not diluted by the mean over everything between.
+POOLS = {"cls-mean-max": 3, "ends": 5}
+ENDS = 24
+
+
+def _mean(hidden, w):
+    return (hidden * w).sum(1) / w.sum(1).clamp(min=1.0)
+
+
+def pool(hidden, resp, how: str = "cls-mean-max"):
+    """The head's input, (b, POOLS[how] * 384): see POOLS."""
     torch = _torch()
     w = resp.unsqueeze(-1)
-    mean = (hidden * w).sum(1) / w.sum(1).clamp(min=1.0)
+    mean = _mean(hidden, w)
     big = torch.finfo(hidden.dtype).min
     peak = hidden.masked_fill(w == 0, big).amax(1)
     peak = torch.where(w.sum(1) > 0, peak, torch.zeros_like(peak))
-    return torch.cat([hidden[:, 0], mean, peak], dim=-1)
+    parts = [hidden[:, 0], mean, peak]
+    if how == "ends":
+        # Rank of each response token from the start and from the end of the response.
+        from_start = resp.cumsum(1) * resp
+        from_end = (resp.sum(1, keepdim=True) - from_start + 1) * resp
+        first = ((from_start > 0) & (from_start <= ENDS)).float().unsqueeze(-1)
+        last = ((from_end > 0) & (from_end <= ENDS)).float().unsqueeze(-1)
+        parts += [_mean(hidden, first), _mean(hidden, last)]
+    return torch.cat(parts, dim=-1)
 
 
 def add_adapters(model, layers: int, rank: int):
@@ -145,6 +165,7 @@ def train_encoder(
     batch_size: int = 32,
     seed: int = 0,
     log=print,
+    how: str = "cls-mean-max",
 ) -> tuple[dict, dict]:
     """(head JSON without its weights' hash, tensors) trained on records with prompt, response,
     verdict (answered/refused) and optionally level (complied/helped among answered).
@@ -184,7 +205,7 @@ def train_encoder(
     log(f"encoded {len(use)} examples through the {n_layers - layers} frozen layers")
     model = add_adapters(base, layers, rank)
     top = top_layers(model, layers)
-    head = torch.nn.Linear(3 * base.config.hidden_size, 2)
+    head = torch.nn.Linear(POOLS[how] * base.config.hidden_size, 2)
     params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     steps = epochs * math.ceil(len(use) / batch_size)
@@ -203,7 +224,7 @@ def train_encoder(
         for layer in top:
             hidden = layer(hidden, attention_mask=ext)
             hidden = hidden[0] if isinstance(hidden, tuple) else hidden
-        return head(pool(hidden, resp))
+        return head(pool(hidden, resp, how))
 
     for epoch in range(epochs):
         for layer in top:
@@ -247,7 +268,8 @@ def train_encoder(
     meta = {
         "kind": KIND,
         "features": f"minilm-l6 cross-encoder, LoRA rank {rank} on the top {layers} layers, "
-        "head on [CLS] + mean + max of the response tokens",
+        f"head on the response's {how} pooling",
+        "pool": how,
         "layers": layers,
         "rank": rank,
         "epochs": epochs,
@@ -315,13 +337,14 @@ def _merged(path: Path, sha: str, meta: dict):
         model = add_adapters(_base(), layers, rank)
         set_peft_model_state_dict(model, lora)
         model = model.merge_and_unload().eval()
-        head = torch.nn.Linear(3 * model.config.hidden_size, 2)
+        how = meta.get("pool", "cls-mean-max")
+        head = torch.nn.Linear(POOLS[how] * model.config.hidden_size, 2)
         head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
     except (KeyError, ValueError, RuntimeError, TypeError) as e:
         raise UserError(f"{path}: a broken encoder head ({type(e).__name__})") from None
     _LOADED.clear()  # one head at a time
-    _LOADED[sha] = (model, head)
-    return model, head
+    _LOADED[sha] = (model, head, how)
+    return model, head, how
 
 
 class EncoderJudge:
@@ -330,7 +353,7 @@ class EncoderJudge:
     needs_model = False
 
     def __init__(self, path: Path, meta: dict, name: str, threshold: float = 0.5):
-        self.model, self.head = _merged(path, meta["weights_sha256"], meta)
+        self.model, self.head, self.how = _merged(path, meta["weights_sha256"], meta)
         self.name, self.threshold = name, threshold
 
     def probabilities(self, items: list[dict], batch_size: int = 32) -> np.ndarray:
@@ -344,7 +367,7 @@ class EncoderJudge:
                 hidden = self.model(
                     input_ids=ids, attention_mask=mask, token_type_ids=types
                 ).last_hidden_state
-                out[idx] = torch.sigmoid(self.head(pool(hidden, resp))).numpy()
+                out[idx] = torch.sigmoid(self.head(pool(hidden, resp, self.how))).numpy()
         return out
 
     def judge(self, items):

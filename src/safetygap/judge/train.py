@@ -87,6 +87,7 @@ class Recipe:
     epochs: int = 0
     layers: int = 2
     neutral: float = 0.0
+    pool: str = "cls-mean-max"
 
 
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
@@ -112,6 +113,19 @@ RECIPES = {
         "encoder",
         epochs=6,
         neutral=0.15,
+    ),
+    # `encoder` with a head that also reads the response's first and last tokens on their own
+    # (judge/encoder.py: POOLS).
+    "encoder3": Recipe(
+        "encoder3",
+        ALL_SETS,
+        ("styles", "bank", "french"),
+        True,
+        0.0,
+        "encoder",
+        epochs=6,
+        neutral=0.15,
+        pool="ends",
     ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
