@@ -115,7 +115,8 @@ RECIPES = {
         neutral=0.15,
     ),
     # `encoder` with a head that also reads the response's first and last tokens on their own
-    # (judge/encoder.py: POOLS).
+    # (judge/encoder.py: POOLS). Not shipped: no better than encoder's on the development sets
+    # (benchmarks/judge_dev.py: 0.960 own, 0.972 styles_dev, 0.971 paper CSV rows).
     "encoder3": Recipe(
         "encoder3",
         ALL_SETS,
