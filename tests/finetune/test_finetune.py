@@ -371,3 +371,28 @@ def test_prompts_that_fill_max_length_are_dropped_and_counted(tmp_path, tiny_dir
     with pytest.raises(UserError, match="max-length 64"):
         finetune(settings(tiny_dir, path, samples=4, max_length=64), tmp_path / "b", **QUIET)
     assert not (tmp_path / "b").exists()
+
+
+def test_a_work_folder_reached_through_another_link_to_the_model_is_kept(tmp_path):
+    """A search's trial names the aligned base through its own `stages` link: a killed trial
+    asked again in the next trial folder resumes the same work, and other settings do not."""
+    from safetygap.finetune.trainer import work_folder
+
+    model = tmp_path / "stages" / "align-1" / "model"
+    model.mkdir(parents=True)
+    for trial in ("0010", "0011"):
+        (tmp_path / trial).mkdir()
+        (tmp_path / trial / "stages").symlink_to(tmp_path / "stages")
+    out = tmp_path / "stages" / "finetune-1" / "adapter"
+    out.parent.mkdir()
+    ident = {"settings": {"model": str(tmp_path / "0010/stages/align-1/model"), "lr": 1e-4}}
+    work = work_folder(out, ident, log=lambda *_: None)
+    (work / "checkpoint-10").mkdir()
+    link = str(tmp_path / "0011/stages/align-1/model")
+    again = {"settings": {**ident["settings"], "model": link}}
+    said = []
+    assert work_folder(out, again, log=said.append) == work
+    assert (work / "checkpoint-10").is_dir() and said == []
+    other = {"settings": {**again["settings"], "lr": 2e-4}}
+    work_folder(out, other, log=said.append)
+    assert not (work / "checkpoint-10").exists() and "starting afresh" in said[0]

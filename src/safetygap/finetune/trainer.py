@@ -142,6 +142,18 @@ def same_local_model(done: dict, spec: str) -> bool:
     return new.kind == "local" and new.name == done.get("model_path")
 
 
+def same_folder_named(identity: dict) -> dict:
+    """`identity` with a local model folder named by its real path, so two paths to one folder
+    (a search's trials reach the aligned base through their own `stages` links) are one run."""
+    settings = identity.get("settings")
+    if not isinstance(settings, dict) or not isinstance(settings.get("model"), str):
+        return identity
+    path = Path(settings["model"])
+    if not path.is_dir():
+        return identity
+    return {**identity, "settings": {**settings, "model": str(path.resolve())}}
+
+
 def work_folder(out: Path, identity: dict, log=print) -> Path:
     """OUT.work/, stamped with the run's identity; one left by another run is started afresh."""
     work = out.with_name(out.name + ".work")
@@ -151,7 +163,7 @@ def work_folder(out: Path, identity: dict, log=print) -> Path:
             done = read_json(stamp, "run stamp") if stamp.is_file() else None
             if isinstance(done, dict):
                 renamed_mix(done.get("settings"))
-            same = done == identity
+            same = isinstance(done, dict) and same_folder_named(done) == same_folder_named(identity)
         except UserError:  # a stamp torn or damaged: the folder is not known to be this run's
             same = False
         if not same:
