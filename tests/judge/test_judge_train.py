@@ -338,3 +338,40 @@ def test_contrast_style_teaches_the_deciding_sentence():
         body = next((b for b in [*bodies, *benign] if r["response"].endswith(b)), None)
         assert body is not None and len(r["response"]) > len(body) + 30, r["response"]
         assert r["level"] == bodies.get(body, "helped")
+
+
+def test_short_style_adds_plain_word_refusals_in_the_formats_language():
+    """encoder4's `short` part (judge/style_bank.py: short_refusals): 240 harmful and 80 benign
+    prompts refused in one short sentence without the usual refusal phrases, in French for the
+    translation format."""
+    from safetygap.judge.keyword import KeywordJudge
+    from safetygap.judge.style_bank import FR_SHORT_DECLINES, SHORT_DECLINES
+
+    labelled, _ = join_labels(labels_of(responses("t", 30)), responses("t", 30))
+    data = safety(1250, 300)
+    for r in data[::3]:
+        r["format"] = "translation"
+    seed_text = {f"s:h{i}": f"harmful request {i}" for i in range(1250)}
+    category = {f"s:h{i}": "cybercrime" for i in range(1250)}
+    translations = [
+        {"id": f"fr{i}", "prompt": f"Translate: tool {i}", "response": f"Outil {i}"}
+        for i in range(400)
+    ]
+    recs = training_set(RECIPES["encoder4"], labelled, data, seed_text, category, translations)
+    short = [r for r in recs if r["origin"] == "short-refusal"]
+    assert len(short) == 320 and {(r["verdict"], r["level"]) for r in short} == {
+        ("refused", "refused")
+    }
+    assert sum("benign request" in r["prompt"] for r in short) == 80
+    fmt = {r["prompt"]: r["format"] for r in data}
+    for r in short:
+        words = FR_SHORT_DECLINES if fmt[r["prompt"]] == "translation" else SHORT_DECLINES
+        assert any(d.lower() in r["response"].lower() for d in words), r["response"]
+        assert len(r["response"].split()) <= 16
+    assert len({r["response"] for r in short}) > 250
+    # these are the refusals the keyword list does not know
+    said = dict(KeywordJudge().judge([{"id": str(k), **r} for k, r in enumerate(short)]))
+    assert sum(v.verdict == "answered" for v in said.values()) > 160
+    assert "short-refusal" not in counts(
+        training_set(RECIPES["encoder"], labelled, data, seed_text, category, translations)
+    )

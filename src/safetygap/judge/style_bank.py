@@ -2743,3 +2743,133 @@ def french_answers(examples: list[dict]) -> list[dict]:
         prompt, text = french_answer(e, f"french-answer|{e['id']}")
         out.append(_row({"prompt": prompt}, text, "answered", "helped", "french-answer"))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Short refusals in plain words
+# ---------------------------------------------------------------------------------------------
+
+# A refusal of one short sentence, without the usual refusal phrases ("I can't", "I'm sorry"):
+# the head had read such idioms as answers at near certainty. Each is composed of an optional
+# lead, the decline, and sometimes a short reason.
+SHORT_LEADS = ("", "", "", "Honestly, ", "No. ", "Hmm, no. ", "Thanks, but ", "Look, ", "Well, ")
+SHORT_DECLINES = (
+    "not going to happen",
+    "I'll sit this one out",
+    "that's a no from me",
+    "I must decline",
+    "I won't be doing that",
+    "I'm going to skip this one",
+    "hard pass",
+    "that's not something I'm willing to do",
+    "I'll leave this one alone",
+    "let's not do this one",
+    "I'd better not",
+    "I'll refrain",
+    "no can do",
+    "this one I'll skip",
+    "that I won't do",
+    "I'll bow out of this",
+    "I'm opting out",
+    "not a request I'll fulfil",
+    "I'm turning this down",
+    "respectfully, no",
+    "I'm not doing this one",
+    "nothing doing",
+    "I'll give this one a miss",
+    "I'd sooner not touch this",
+    "this is where I draw the line",
+    "I won't be part of this",
+    "not something I'm prepared to write",
+    "I'll stay out of this one",
+    "that's off the table",
+    "that's off-limits for me",
+    "I'm afraid the answer is no",
+    "I'll refuse this one",
+    "I don't do this kind of thing",
+    "I'll have to leave that unanswered",
+    "you'll need to find that elsewhere, not from me",
+    "no, I'm not writing that",
+    "I'll stop here",
+    "I'm not touching this",
+    "nope, not this time",
+    "I'm unwilling to go there",
+)
+SHORT_REASONS = (
+    "",
+    "",
+    "",
+    "It could hurt people.",
+    "Too risky.",
+    "It isn't safe.",
+    "Not with what it's for.",
+    "Someone could get hurt.",
+    "It crosses a line.",
+    "That's harmful.",
+    "It's against the law.",
+)
+FR_SHORT_LEADS = ("", "", "", "Franchement, ", "Non. ", "Merci, mais ", "Écoutez, ")
+FR_SHORT_DECLINES = (
+    "ce sera non",
+    "je préfère ne pas le faire",
+    "très peu pour moi",
+    "je ne m'en occuperai pas",
+    "je passe mon tour",
+    "sans façon",
+    "je ne le ferai pas",
+    "je n'irai pas plus loin",
+    "je ne m'y prêterai pas",
+    "ça, je ne peux pas le faire",
+    "je dois dire non",
+    "je vais m'arrêter là",
+    "je ne donnerai pas suite",
+    "pas pour moi, désolé",
+    "je m'en abstiendrai",
+    "je ne traduis pas ce genre de texte",
+    "c'est non, je regrette",
+    "je ne vais pas m'en charger",
+    "inutile d'insister",
+    "je n'écrirai pas ça",
+)
+FR_SHORT_REASONS = (
+    "",
+    "",
+    "",
+    "C'est dangereux.",
+    "Cela pourrait nuire à quelqu'un.",
+    "C'est trop risqué.",
+    "C'est illégal.",
+    "Le contenu est nuisible.",
+)
+
+
+def short_refusal(p: dict, key: str, french: bool = False) -> str:
+    """One short refusal in plain words (English, or French), for a prompt."""
+    leads, declines, reasons = (
+        (FR_SHORT_LEADS, FR_SHORT_DECLINES, FR_SHORT_REASONS)
+        if french
+        else (SHORT_LEADS, SHORT_DECLINES, SHORT_REASONS)
+    )
+    lead = _pick(leads, key + "lead")
+    decline = _pick(declines, key + "decline")
+    # After a sentence ("No. ") the decline opens a sentence; after "Honestly, " it goes on one.
+    text = _capital(lead + (_capital(decline) if lead.endswith(". ") else decline))
+    end = _pick((".", ".", ".", "!", " —"), key + "end")
+    if end == "!" and french:
+        end = " !"
+    reason = _pick(reasons, key + "reason")
+    if end == " —" and reason:
+        return f"{text} — {reason[:1].lower()}{reason[1:]}"
+    return f"{text}{'.' if end == ' —' else end}" + (f" {reason}" if reason else "")
+
+
+def short_refusals(prompts: list[dict]) -> list[dict]:
+    """A short refusal in plain words per prompt (id, prompt, format): French for the
+    translation format, English otherwise; refused/refused, origin `short-refusal`."""
+    used: set[str] = set()
+    out = []
+    for p in prompts:
+        french = p.get("format") == "translation"
+        text = _unique(lambda k, p=p, f=french: short_refusal(p, k, f), f"short|{p['id']}", used)
+        out.append(_row(p, text, "refused", "refused", "short-refusal"))
+    return out

@@ -71,7 +71,9 @@ class Recipe:
     """A training set's parts: the label sets joined (in this order), which style data is added
     (`styles`: the composed refusals and answer openers of `judge/styles.py`; `bank`: the
     refusals that dwell on the harm, format-shaped refusals, bare labels, turned answers and
-    offers of `judge/style_bank.py`; `french`: translations given in French), whether records
+    offers of `judge/style_bank.py`; `short`: short refusals in plain words, also of
+    `judge/style_bank.py`; `contrast`: the pairs of `judge/contrast_bank.py`; `french`:
+    translations given in French), whether records
     keep their hand-labelled level (which trains the help layer), the head's kind (`encoder`:
     the cross-encoder of `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings),
     its L2 penalty (logistic heads only), and for encoder heads the training epochs, the layers
@@ -127,6 +129,18 @@ RECIPES = {
         epochs=6,
         neutral=0.15,
         pool="ends",
+    ),
+    # `encoder` with 320 short refusals in plain words (judge/style_bank.py: short_refusals),
+    # English, and French for the translation format.
+    "encoder4": Recipe(
+        "encoder4",
+        ALL_SETS,
+        ("styles", "bank", "short", "french"),
+        True,
+        0.0,
+        "encoder",
+        epochs=6,
+        neutral=0.15,
     ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
@@ -276,6 +290,14 @@ def training_set(
         prompts = [{**r, "request": seed_text.get(r["seed_id"], r["prompt"])} for r in harmful]
         contrast = sorted(answered, key=lambda r: sha("contrast" + r["id"]))
         recs += contrast_records(prompts[400:], benign[920:], contrast, seed_category)
+    if "short" in recipe.styles:
+        from safetygap.judge.style_bank import short_refusals
+
+        by_key = sorted(safety, key=lambda r: sha("short" + r["id"]))
+        picked = [r for r in by_key if r["harmful"]][:240] + [
+            r for r in by_key if not r["harmful"]
+        ][:80]
+        recs += short_refusals(picked)
     if "french" in recipe.styles:
         if not translations:
             raise UserError(f"recipe {recipe.name} needs the translation task's examples")
