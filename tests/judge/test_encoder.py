@@ -154,3 +154,73 @@ def test_an_ends_head_is_saved_and_read_with_its_pooling(tmp_path):
     _LOADED.clear()
     with pytest.raises(UserError, match="broken encoder head"):
         load_judge(f"classifier:{path.parent}")
+
+
+@pytest.fixture(scope="module")
+def ensemble(trained, tmp_path_factory):
+    """An ensemble of the module's head and an `ends` head, in one folder."""
+    from safetygap.judge.encoder import save_ensemble
+
+    folder = tmp_path_factory.mktemp("ens")
+    first = save(json.loads(trained[1].read_text()), load_file(trained), folder, "one")
+    meta, tensors = train_encoder(records(12), epochs=4, lr=2e-3, log=lambda *_: None, how="ends")
+    second = save(meta, tensors, folder, "two")
+    return save_ensemble([first, second], folder, {"recipe": "test"}), first, second
+
+
+def load_file(trained):
+    from safetensors.torch import load_file as read
+
+    meta, path = trained
+    return read(str(path.with_name(json.loads(path.read_text())["weights"])))
+
+
+def test_an_ensemble_judges_by_its_members_mean(ensemble):
+    """The members share their unadapted lower layers (run once), and the verdict is the mean of
+    what each member says on its own."""
+    path, first, second = ensemble
+    items = [{**r, "id": str(k)} for k, r in enumerate(records(6))]
+    items.append({"id": "long", "prompt": "Help. " * 80, "response": "Fine. " * 400})
+    judge = load_judge(f"classifier:{path}")
+    assert isinstance(judge, EncoderJudge) and len(judge.members) == 2
+    alone = [load_judge(f"classifier:{p}").probabilities(items) for p in (first, second)]
+    assert not torch.allclose(torch.tensor(alone[0]), torch.tensor(alone[1]), atol=1e-3)
+    mean = (alone[0] + alone[1]) / 2
+    assert torch.allclose(torch.tensor(judge.probabilities(items)), torch.tensor(mean), atol=1e-5)
+    got = dict(judge.judge(items))
+    assert [got[it["id"]].verdict == "answered" for it in items] == list(mean[:, 0] >= 0.5)
+
+
+def test_a_broken_ensemble_is_one_user_error(ensemble, tmp_path):
+    path, first, _ = ensemble
+    good = json.loads(path.read_text())
+    for name in ("head.json", "one.json", "one.safetensors", "two.json", "two.safetensors"):
+        (tmp_path / name).write_bytes((path.parent / name).read_bytes())
+    spec = f"classifier:{tmp_path / 'head.json'}"
+    assert len(load_judge(spec).members) == 2
+    cases = [
+        ({"members": []}, "names its member heads"),
+        ({"members": ["one.json"]}, "each member is an object"),
+        ({"members": [{**good["members"][0], "head": "../one.json"}]}, "by file name"),
+        ({"members": [{**good["members"][0], "head": "three.json"}]}, "three.json is missing"),
+        ({"members": [{**good["members"][0], "sha256": "0" * 64}]}, "not the file this head"),
+        ({"members": [{"head": "head.json", "sha256": "x"}]}, "not the file this head"),
+    ]
+    for change, message in cases:
+        (tmp_path / "head.json").write_text(json.dumps({**good, **change}))
+        with pytest.raises(UserError, match=message):
+            load_judge(spec)
+    # an ensemble is not a member (no loops), nor is a logistic head
+    from safetygap.jsonl import sha256_file
+
+    (tmp_path / "head.json").write_text(json.dumps(good))
+    (tmp_path / "v1.json").write_text((read_head("v1")[0]).read_text())
+    for member in ("head.json", "v1.json"):
+        bad = {**good, "members": [{"head": member, "sha256": sha256_file(tmp_path / member)}]}
+        (tmp_path / "loop.json").write_text(json.dumps(bad))
+        with pytest.raises(UserError, match="is not an encoder head"):
+            load_judge(f"classifier:{tmp_path / 'loop.json'}")
+    (tmp_path / "two.safetensors").write_bytes(b"changed")
+    (tmp_path / "head.json").write_text(json.dumps(good))
+    with pytest.raises(UserError, match="two.safetensors is not the file"):
+        load_judge(spec)

@@ -180,7 +180,7 @@ def test_cli_trains_a_head_by_the_v1_recipe(labelled_files, tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--recipe", "v9"], "unknown recipe 'v9': choose from encoder, encoder2, v2, v1"),
+        (["--recipe", "v9"], "unknown recipe 'v9': choose from encoder, encoder2, encoder3, e"),
         (["--recipe", "v1", "--responses", "train=x.jsonl"], "needs --responses train_aligned="),
         (["--recipe", "v1", "--responses", "gold=x.jsonl"], "has no label set 'gold'"),
         (["--recipe", "v1", "--responses", "train"], "expected SET=FILE"),
@@ -375,3 +375,40 @@ def test_short_style_adds_plain_word_refusals_in_the_formats_language():
     assert "short-refusal" not in counts(
         training_set(RECIPES["encoder"], labelled, data, seed_text, category, translations)
     )
+
+
+def test_the_ensemble_recipe_checks_every_members_inputs_then_keeps_trained_members(
+    labelled_files, tmp_path, capsys
+):
+    """`--recipe ensemble` asks for every member's label sets before training any, and a run
+    stopped after some members keeps them: here all four are there, so none is trained and the
+    ensemble of them is written and judges."""
+    from safetygap.judge import load_judge
+    from safetygap.judge.encoder import save, train_encoder
+
+    files, labels = labelled_files
+    out = tmp_path / "ens"
+    given = [f"--responses=train={files['train']}", f"--responses=train_aligned={files['train']}"]
+    args = ["judge", "train", "--recipe", "ensemble", "--labels", labels, "--out", out, *given]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "needs --responses train_ft_summarization=" in err and not out.exists()
+    for name in ("train_ft_summarization", "train_ft_classification"):
+        given.append(f"--responses={name}={files['train']}")
+    recs = [
+        {"prompt": f"Do {i}.", "response": REFUSAL if i % 2 else answer(i, "x"), "level": None}
+        for i in range(16)
+    ]
+    for r in recs:
+        r["verdict"] = "refused" if r["response"] == REFUSAL else "answered"
+    meta, tensors = train_encoder(recs, epochs=2, log=lambda *_: None)
+    for name in RECIPES["ensemble"].members:
+        save(meta, tensors, out, name)
+    code, stdout, err = run_cli(args[:-2] + given, capsys)
+    assert code == 0, err
+    assert stdout.count("trained before; kept") == 4 and "training set" not in stdout
+    head = json.loads((out / "head.json").read_text())
+    names = [f"{n}.json" for n in RECIPES["ensemble"].members]
+    assert [m["head"] for m in head["members"]] == names
+    judge = load_judge(f"classifier:{out}")
+    assert len(judge.members) == 4
+    assert len(dict(judge.judge([{"id": "a", "prompt": "Do 1.", "response": REFUSAL}]))) == 1

@@ -56,9 +56,14 @@ def check_judge(spec: str) -> None:
     before any model answers."""
     name, arg = check_judge_spec(spec)
     if name == "classifier":
-        from safetygap.judge.classifier import ENCODER_KIND, ClassifierJudge, read_head
+        from safetygap.judge.classifier import (
+            ENCODER_KIND,
+            ENSEMBLE_KIND,
+            ClassifierJudge,
+            read_head,
+        )
 
-        if read_head(arg or None)[1].get("kind") != ENCODER_KIND:
+        if read_head(arg or None)[1].get("kind") not in (ENCODER_KIND, ENSEMBLE_KIND):
             ClassifierJudge(arg or None)
 
 

@@ -28,6 +28,8 @@ HEADS = Path(__file__).parent / "heads"
 # that were the default before it.
 DEFAULT_HEAD = HEADS / "default.json"
 ENCODER_KIND = "safetygap-encoder-judge"
+# A file naming encoder heads beside it (with their sha256), judged by the mean of theirs.
+ENSEMBLE_KIND = "safetygap-encoder-ensemble"
 N_FEATURES = 772
 
 
@@ -157,17 +159,37 @@ def read_head(head: str | Path | None) -> tuple[Path, dict]:
     if not isinstance(data, dict):
         raise UserError(f"{path}: not a classifier head (not a JSON object)")
     if data.get("kind") == ENCODER_KIND:
-        from safetygap.jsonl import sha256_file
-
-        name = data.get("weights")
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name:
-            raise UserError(f"{path}: an encoder head names its weights file beside it")
-        weights = path.with_name(name)
-        if not weights.is_file():
-            raise UserError(f"{path}: its weights file {name} is missing")
-        if sha256_file(weights) != data.get("weights_sha256"):
-            raise UserError(f"{path}: {weights.name} is not the file this head was saved with")
+        beside(path, data.get("weights"), data.get("weights_sha256"), "weights file")
+    if data.get("kind") == ENSEMBLE_KIND:
+        members = data.get("members")
+        if not isinstance(members, list) or not members:
+            raise UserError(f"{path}: an ensemble names its member heads (a list)")
+        for m in members:
+            if not isinstance(m, dict):
+                raise UserError(f"{path}: each member is an object with head and sha256")
+            member = beside(path, m.get("head"), m.get("sha256"), "member head")
+            try:  # its kind first: an ensemble is not read as a member (no loops)
+                kind = parse_line(member.read_text()).get("kind")
+            except (OSError, ValueError, AttributeError):
+                kind = None
+            if kind != ENCODER_KIND:
+                raise UserError(f"{path}: its member {member.name} is not an encoder head")
+            read_head(member)
     return path, data
+
+
+def beside(path: Path, name, sha: str | None, what: str) -> Path:
+    """The file `name` beside `path`, checked to exist and to have the sha256 `sha`."""
+    from safetygap.jsonl import sha256_file
+
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        raise UserError(f"{path}: names its {what} beside it, by file name")
+    target = path.with_name(name)
+    if not target.is_file():
+        raise UserError(f"{path}: its {what} {name} is missing")
+    if sha256_file(target) != sha:
+        raise UserError(f"{path}: {name} is not the file this head was saved with")
+    return target
 
 
 class ClassifierJudge:
@@ -178,10 +200,14 @@ class ClassifierJudge:
         """The judge a head file makes: a logistic head (this class) or, for a head of kind
         `safetygap-encoder-judge`, the cross-encoder (`judge/encoder.py`)."""
         path, data = read_head(arg or None)
-        if data.get("kind") == ENCODER_KIND:
+        name = "classifier" if not arg else f"classifier:{arg}"
+        if data.get("kind") in (ENCODER_KIND, ENSEMBLE_KIND):
             from safetygap.judge.encoder import EncoderJudge
 
-            return EncoderJudge(path, data, "classifier" if not arg else f"classifier:{arg}")
+            members = [(path, data)]
+            if data["kind"] == ENSEMBLE_KIND:
+                members = [read_head(path.with_name(m["head"])) for m in data["members"]]
+            return EncoderJudge(members, name)
         return cls(arg or None)
 
     def __init__(self, head: str | Path | None = None, threshold: float = 0.5):

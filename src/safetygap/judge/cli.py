@@ -45,8 +45,10 @@ def train_command(
     recipe: str = typer.Option(
         None,
         "--recipe",
-        help="Build the training set by a shipped head's recipe instead: encoder (the "
-        "cross-encoder, the default), v2 (the logistic head before it) or v1; needs --responses.",
+        help="Build the training set by a recipe instead: encoder (the cross-encoder, the "
+        "default), ensemble (the mean of the heads of encoder to encoder4; a stopped run keeps "
+        "the members it trained), encoder2 to encoder4 (experimental), v2 (the logistic head "
+        "before encoder) or v1; needs --responses.",
     ),
     kind: str = typer.Option(
         None,
@@ -87,9 +89,9 @@ def train_command(
 
     from safetygap import inputs
     from safetygap.errors import Checks
-    from safetygap.jsonl import read_jsonl, sha256_file, write_jsonl
+    from safetygap.jsonl import read_jsonl, sha256_file
     from safetygap.judge.base import LEVELS, VERDICTS
-    from safetygap.judge.train import assemble, get_recipe
+    from safetygap.judge.train import get_recipe
 
     checks = Checks()
     if (data is None) == (recipe is None):
@@ -126,22 +128,58 @@ def train_command(
         provenance = {"data": str(data), "data_sha256": sha256_file(data)}
         penalty = 3.0 if l2 is None else l2
         fit(kind or "encoder", records, penalty, provenance, out, epochs or 6, seed)
+    elif get_recipe(recipe).kind == "ensemble":
+        from safetygap.judge.encoder import save_ensemble
+        from safetygap.judge.train import check_inputs
+
+        for name in get_recipe(recipe).members:  # every member's inputs, before any training
+            check_inputs(get_recipe(name), files, labels)
+        members = []
+        for name in get_recipe(recipe).members:
+            done = Path(out) / f"{name}.json"
+            if done.is_file():  # a member trained before the run was stopped
+                print(f"{done}: trained before; kept")
+            else:
+                train_recipe(get_recipe(name), files, labels, out, epochs, l2, seed, name)
+            members.append(done)
+        path = save_ensemble(members, out, {"recipe": f"safetygap judge train --recipe {recipe}"})
+        print(f"wrote {path}: the mean of {len(members)} heads")
     else:
-        chosen = get_recipe(recipe)
-        records, prov = assemble(chosen, files, labels)
-        data = Path(out) / "train.jsonl"
-        write_jsonl(data, records)
-        provenance = {
-            "recipe": prov["recipe"],
-            "data": str(data),
-            "data_sha256": sha256_file(data),
-            **{k: v for k, v in prov.items() if k != "recipe"},
-        }
-        print(f"training set: {len(records)} examples {prov['counts']}")
-        rounds = epochs or chosen.epochs
-        penalty = chosen.l2 if l2 is None else l2
-        layers, how = chosen.layers, chosen.pool
-        fit(chosen.kind, records, penalty, provenance, out, rounds, seed, layers, how)
+        train_recipe(get_recipe(recipe), files, labels, out, epochs, l2, seed)
+
+
+def train_recipe(chosen, files, labels, out, epochs, l2, seed, stem="head") -> None:
+    """Build a recipe's training set (written to OUT/STEM.train.jsonl, or OUT/train.jsonl for the
+    head itself) and train its head into OUT/STEM.json."""
+    from pathlib import Path
+
+    from safetygap.jsonl import sha256_file, write_jsonl
+    from safetygap.judge.train import assemble
+
+    records, prov = assemble(chosen, files, labels)
+    data = Path(out) / ("train.jsonl" if stem == "head" else f"{stem}.train.jsonl")
+    write_jsonl(data, records)
+    provenance = {
+        "recipe": prov["recipe"],
+        "data": str(data),
+        "data_sha256": sha256_file(data),
+        **{k: v for k, v in prov.items() if k != "recipe"},
+    }
+    print(f"training set: {len(records)} examples {prov['counts']}")
+    rounds = epochs or chosen.epochs
+    penalty = chosen.l2 if l2 is None else l2
+    fit(
+        chosen.kind,
+        records,
+        penalty,
+        provenance,
+        out,
+        rounds,
+        seed,
+        chosen.layers,
+        chosen.pool,
+        stem,
+    )
 
 
 def fit(
@@ -154,14 +192,15 @@ def fit(
     seed: int,
     layers=2,
     how="cls-mean-max",
+    stem="head",
 ) -> None:
     """Train a head of `kind` on `records` (an encoder: its top `layers` adapted, its head reading
-    the `how` pooling) and write it to OUT/head.json."""
+    the `how` pooling) and write it to OUT/STEM.json."""
     if kind == "encoder":
         from safetygap.judge.encoder import save, train_encoder
 
         meta, tensors = train_encoder(records, layers=layers, epochs=epochs, seed=seed, how=how)
-        path = save({**meta, "provenance": provenance}, tensors, out)
+        path = save({**meta, "provenance": provenance}, tensors, out, stem)
         print(f"wrote {path}: {meta['n_train']} examples, {epochs} epochs")
         return
     from safetygap.judge.classifier import save_head, train

@@ -118,6 +118,12 @@ def _mean(hidden, w):
     return (hidden * w).sum(1) / w.sum(1).clamp(min=1.0)
 
 
+def _layer(layer, hidden, ext):
+    """One BERT layer on `hidden` with the additive mask `ext` (its output, not a tuple)."""
+    hidden = layer(hidden, attention_mask=ext)
+    return hidden[0] if isinstance(hidden, tuple) else hidden
+
+
 def pool(hidden, resp, how: str = "cls-mean-max"):
     """The head's input, (b, POOLS[how] * 384): see POOLS."""
     torch = _torch()
@@ -198,8 +204,7 @@ def train_encoder(
             hidden = base.embeddings(input_ids=ids, token_type_ids=types)
             ext = additive_mask(mask)
             for layer in base.encoder.layer[: n_layers - layers]:
-                hidden = layer(hidden, attention_mask=ext)
-                hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+                hidden = _layer(layer, hidden, ext)
             for k, i in enumerate(idx):
                 cache[i] = hidden[k, : lengths[i]].clone()
     log(f"encoded {len(use)} examples through the {n_layers - layers} frozen layers")
@@ -222,8 +227,7 @@ def train_encoder(
             hidden[k, : lengths[i]] = cache[i]
         ext = additive_mask(mask)
         for layer in top:
-            hidden = layer(hidden, attention_mask=ext)
-            hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+            hidden = _layer(layer, hidden, ext)
         return head(pool(hidden, resp, how))
 
     for epoch in range(epochs):
@@ -308,6 +312,30 @@ def save(meta: dict, tensors: dict, out_dir: str | Path, stem: str = "head") -> 
     return path
 
 
+def save_ensemble(members: list[Path], out_dir: str | Path, extra: dict, stem="head") -> Path:
+    """OUT/STEM.json: the ensemble of the encoder heads `members` (head JSON files in OUT), each
+    named with its sha256 (the weights' hash is in the member's own JSON)."""
+    from safetygap.jsonl import atomic_write, sha256_file
+    from safetygap.judge.classifier import ENSEMBLE_KIND
+
+    out = Path(out_dir)
+    named = []
+    for m in members:
+        if Path(m).parent.resolve() != out.resolve():
+            raise UserError(f"{m}: an ensemble's members lie beside it, in {out}")
+        named.append({"head": Path(m).name, "sha256": sha256_file(m)})
+    meta = {
+        "kind": ENSEMBLE_KIND,
+        "features": f"the mean of {len(members)} minilm-l6 cross-encoder heads' probabilities",
+        "members": named,
+        **extra,
+    }
+    path = out / f"{stem}.json"
+    with atomic_write(path) as f:
+        json.dump(meta, f, indent=1)
+    return path
+
+
 def load_tensors(path: Path, meta: dict) -> dict:
     """The tensors a head.json names (`classifier.read_head` has checked their sha256)."""
     from safetensors.torch import load_file
@@ -320,11 +348,12 @@ def load_tensors(path: Path, meta: dict) -> dict:
 
 
 _LOADED: dict = {}
+KEEP = 8  # heads kept loaded in one process (an ensemble's members, a few runs' judges)
 
 
 def _merged(path: Path, sha: str, meta: dict):
-    """(encoder with the adapters merged in, head) of a head file; kept per weights hash, so a
-    process that judges many runs loads each head once."""
+    """(encoder with the adapters merged in, head, pooling, adapted layers) of a head file; kept
+    per weights hash, so a process that judges many runs loads each head once."""
     torch = _torch()
     from peft import set_peft_model_state_dict
 
@@ -342,18 +371,22 @@ def _merged(path: Path, sha: str, meta: dict):
         head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
     except (KeyError, ValueError, RuntimeError, TypeError) as e:
         raise UserError(f"{path}: a broken encoder head ({type(e).__name__})") from None
-    _LOADED.clear()  # one head at a time
-    _LOADED[sha] = (model, head, how)
-    return model, head, how
+    if len(_LOADED) >= KEEP:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[sha] = (model, head, how, layers)
+    return _LOADED[sha]
 
 
 class EncoderJudge:
-    """Judge with a cross-encoder head (see the module docstring)."""
+    """Judge with a cross-encoder head, or an ensemble of them (see the module docstring):
+    P(answered) and P(helped | answered) are the means of the members'. The members' unadapted
+    lower layers are the same encoder, so they run once per batch and only each member's adapted
+    top layers run per member."""
 
     needs_model = False
 
-    def __init__(self, path: Path, meta: dict, name: str, threshold: float = 0.5):
-        self.model, self.head, self.how = _merged(path, meta["weights_sha256"], meta)
+    def __init__(self, members: list[tuple[Path, dict]], name: str, threshold: float = 0.5):
+        self.members = [_merged(path, meta["weights_sha256"], meta) for path, meta in members]
         self.name, self.threshold = name, threshold
 
     def probabilities(self, items: list[dict], batch_size: int = 32) -> np.ndarray:
@@ -361,13 +394,23 @@ class EncoderJudge:
         torch = _torch()
         rows = encode(items)
         out = np.zeros((len(items), 2))
+        first = self.members[0][0]
+        n = first.config.num_hidden_layers
+        shared = n - max(layers for *_, layers in self.members)
         with torch.inference_mode():
             for idx in batches([len(ids) for ids, _ in rows], batch_size):
                 ids, mask, resp, types = _pad([rows[i] for i in idx])
-                hidden = self.model(
-                    input_ids=ids, attention_mask=mask, token_type_ids=types
-                ).last_hidden_state
-                out[idx] = torch.sigmoid(self.head(pool(hidden, resp, self.how))).numpy()
+                ext = additive_mask(mask)
+                low = first.embeddings(input_ids=ids, token_type_ids=types)
+                for layer in first.encoder.layer[:shared]:
+                    low = _layer(layer, low, ext)
+                total = torch.zeros(len(idx), 2)
+                for model, head, how, _ in self.members:
+                    hidden = low
+                    for layer in model.encoder.layer[shared:]:
+                        hidden = _layer(layer, hidden, ext)
+                    total += torch.sigmoid(head(pool(hidden, resp, how)))
+                out[idx] = (total / len(self.members)).numpy()
         return out
 
     def judge(self, items):

@@ -75,10 +75,11 @@ class Recipe:
     `judge/style_bank.py`; `contrast`: the pairs of `judge/contrast_bank.py`; `french`:
     translations given in French), whether records
     keep their hand-labelled level (which trains the help layer), the head's kind (`encoder`:
-    the cross-encoder of `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings),
-    its L2 penalty (logistic heads only), and for encoder heads the training epochs, the layers
-    adapted and the share of neutral-prompt copies (chosen on the development sets,
-    benchmarks/judge_dev.py)."""
+    the cross-encoder of `judge/encoder.py`; `logistic`: a logistic head on frozen embeddings;
+    `ensemble`: the mean of the heads of the recipes in `members`), its L2 penalty (logistic
+    heads only), and for encoder heads the training epochs, the layers adapted, the share of
+    neutral-prompt copies (chosen on the development sets, benchmarks/judge_dev.py) and what the
+    head reads (`pool`, judge/encoder.py: POOLS)."""
 
     name: str
     label_sets: tuple[str, ...]
@@ -90,6 +91,7 @@ class Recipe:
     layers: int = 2
     neutral: float = 0.0
     pool: str = "cls-mean-max"
+    members: tuple[str, ...] = ()
 
 
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
@@ -142,6 +144,18 @@ RECIPES = {
         "encoder",
         epochs=6,
         neutral=0.15,
+    ),
+    # The mean of four encoder heads trained on different sets and poolings: one head's
+    # verdicts move with its training run more than with these changes of data, and the
+    # members' mean was above every member on the worst development set (judge_dev.py).
+    "ensemble": Recipe(
+        "ensemble",
+        ALL_SETS,
+        (),
+        True,
+        0.0,
+        "ensemble",
+        members=("encoder", "encoder2", "encoder3", "encoder4"),
     ),
     "v2": Recipe("v2", ALL_SETS, ("styles",), levels=True, l2=3.0),
     "v1": Recipe("v1", ("train", "train_aligned"), (), levels=False, l2=1.0),
@@ -345,15 +359,9 @@ def responses_file(path: str | Path) -> Path:
     return path / "responses.jsonl" if path.is_dir() else path
 
 
-def assemble(
-    recipe: Recipe, responses: dict[str, str | Path], labels: str | Path | None = None, log=print
-) -> tuple[list[dict], dict]:
-    """(the recipe's training set, its provenance) from the responses file of each label set
-    and the labels folder (default `DEFAULT_LABELS`)."""
-    from safetygap.bench.build import SeedOptions, load_pool
-    from safetygap.jsonl import read_jsonl, sha256_file
-    from safetygap.safetydata.build import build_safety_data
-
+def check_inputs(recipe: Recipe, responses: dict, labels: str | Path | None) -> Path:
+    """The labels folder, once it exists and `responses` names exactly the recipe's label sets
+    (a UserError otherwise)."""
     labels = Path(labels) if labels else DEFAULT_LABELS
     if not labels.is_dir():
         raise UserError(
@@ -372,6 +380,19 @@ def assemble(
             f"recipe {recipe.name} needs --responses {missing[0]}=FILE "
             f"({SETS[missing[0]]}; all: {', '.join(recipe.label_sets)})"
         )
+    return labels
+
+
+def assemble(
+    recipe: Recipe, responses: dict[str, str | Path], labels: str | Path | None = None, log=print
+) -> tuple[list[dict], dict]:
+    """(the recipe's training set, its provenance) from the responses file of each label set
+    and the labels folder (default `DEFAULT_LABELS`)."""
+    from safetygap.bench.build import SeedOptions, load_pool
+    from safetygap.jsonl import read_jsonl, sha256_file
+    from safetygap.safetydata.build import build_safety_data
+
+    labels = check_inputs(recipe, responses, labels)
     labelled, joined = [], {}
     for name in recipe.label_sets:
         path = responses_file(responses[name])
