@@ -208,17 +208,42 @@ def by_hand(csv_path: Path | None) -> None:
 
 def install(src: Path, heads: Path, stem: str) -> None:
     """Copy a trained encoder head (src/head.json and its weights) into `heads` as STEM and as
-    the default (default.json)."""
+    the default (default.json). An ensemble's members are installed first, each under its
+    recipe's name (one already there with the same weights is kept), and the ensemble names
+    them."""
+    from safetygap.judge.classifier import ENSEMBLE_KIND
+    from safetygap.judge.encoder import save_ensemble
+
+    text = (src / "head.json").read_text().replace(f"{ROOT}/", "")  # paths from the repo root
+    meta = json.loads(text)
+    if meta.get("kind") == ENSEMBLE_KIND:
+        members = [
+            copy_head(src / m["head"], heads, m["head"][: -len(".json")]) for m in meta["members"]
+        ]
+        extra = {k: v for k, v in meta.items() if k not in ("kind", "features", "members")}
+        path = save_ensemble(members, heads, extra, stem)
+    else:
+        path = copy_head(src / "head.json", heads, stem)
+    (heads / "default.json").write_text(path.read_text())  # the default `classifier`
+
+
+def copy_head(head: Path, heads: Path, stem: str) -> Path:
+    """An encoder head (its JSON and weights) saved into `heads` as STEM, unless STEM is there
+    with the same weights."""
     from safetensors.torch import load_file
 
     from safetygap.judge.encoder import save
 
-    text = (src / "head.json").read_text().replace(f"{ROOT}/", "")  # paths from the repo root
-    meta = json.loads(text)
-    tensors = load_file(str(src / meta["weights"]))
+    meta = json.loads(head.read_text().replace(f"{ROOT}/", ""))
+    there = heads / f"{stem}.json"
+    if (
+        there.is_file()
+        and json.loads(there.read_text()).get("weights_sha256") == meta["weights_sha256"]
+    ):
+        return there
+    tensors = load_file(str(head.with_name(meta["weights"])))
     meta = {k: v for k, v in meta.items() if not k.startswith("weights")}
-    path = save(meta, tensors, heads, stem)
-    (heads / "default.json").write_text(path.read_text())  # the default `classifier`
+    return save(meta, tensors, heads, stem)
 
 
 STYLES_TEST = LABELS / "styles_test.jsonl"
