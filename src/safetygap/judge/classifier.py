@@ -198,7 +198,8 @@ class ClassifierJudge:
     @classmethod
     def from_spec(cls, arg: str, **_):
         """The judge a head file makes: a logistic head (this class) or, for a head of kind
-        `safetygap-encoder-judge`, the cross-encoder (`judge/encoder.py`)."""
+        `safetygap-encoder-judge` or an ensemble of them, the cross-encoder
+        (`judge/encoder.py`)."""
         path, data = read_head(arg or None)
         name = "classifier" if not arg else f"classifier:{arg}"
         if data.get("kind") in (ENCODER_KIND, ENSEMBLE_KIND):

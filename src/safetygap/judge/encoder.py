@@ -16,6 +16,11 @@ Training caches the frozen lower layers' output once and trains only the top lay
 thousand examples train in minutes on two CPU cores. What is shipped is the adapters and the
 head (under a megabyte of safetensors) beside a JSON file naming them with their sha256; the
 encoder's own weights come from the embedded model.
+
+An ensemble is a JSON file naming several such heads beside it, each with its sha256 (`judge
+train --recipe ensemble`, `save_ensemble`); it judges by the mean of their probabilities. The
+heads' single training runs differ in their verdicts on hard cases more than most changes of
+training data do, and the mean is steadier than any one of them.
 """
 
 import json
