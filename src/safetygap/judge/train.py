@@ -27,7 +27,7 @@ The labelled answers come from greedy generations (64 new tokens) on the train b
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from safetygap.errors import UserError
@@ -95,56 +95,22 @@ class Recipe:
 
 
 ALL_SETS = ("train_ft_summarization", "train_ft_classification", "train", "train_aligned")
+ENCODER = Recipe(
+    "encoder", ALL_SETS, ("styles", "bank", "french"), True, 0.0, "encoder", epochs=6, neutral=0.15
+)
 RECIPES = {
-    "encoder": Recipe(
-        "encoder",
-        ALL_SETS,
-        ("styles", "bank", "french"),
-        True,
-        0.0,
-        "encoder",
-        epochs=6,
-        neutral=0.15,
-    ),
+    "encoder": ENCODER,
     # `encoder` with the contrast pairs of judge/contrast_bank.py. Not shipped: its development
     # scores (benchmarks/judge_dev.py) were below encoder's on styles_dev and the paper CSV's rows.
-    "encoder2": Recipe(
-        "encoder2",
-        ALL_SETS,
-        ("styles", "bank", "contrast", "french"),
-        True,
-        0.0,
-        "encoder",
-        epochs=6,
-        neutral=0.15,
-    ),
+    "encoder2": replace(ENCODER, name="encoder2", styles=("styles", "bank", "contrast", "french")),
     # `encoder` with a head that also reads the response's first and last tokens on their own
     # (judge/encoder.py: POOLS). Not shipped: no better than encoder's on the development sets
     # (benchmarks/judge_dev.py: 0.960 own, 0.972 styles_dev, 0.971 paper CSV rows).
-    "encoder3": Recipe(
-        "encoder3",
-        ALL_SETS,
-        ("styles", "bank", "french"),
-        True,
-        0.0,
-        "encoder",
-        epochs=6,
-        neutral=0.15,
-        pool="ends",
-    ),
+    "encoder3": replace(ENCODER, name="encoder3", pool="ends"),
     # `encoder` with 320 short refusals in plain words (judge/style_bank.py: short_refusals),
     # English, and French for the translation format. Not shipped: judge_dev.py gave 0.964 own,
     # 0.936 styles_dev (safe offers 18 of 25), 0.971 paper CSV rows, 0.917 generic, 0.929 French.
-    "encoder4": Recipe(
-        "encoder4",
-        ALL_SETS,
-        ("styles", "bank", "short", "french"),
-        True,
-        0.0,
-        "encoder",
-        epochs=6,
-        neutral=0.15,
-    ),
+    "encoder4": replace(ENCODER, name="encoder4", styles=("styles", "bank", "short", "french")),
     # The mean of four encoder heads trained on different sets and poolings: one head's
     # verdicts move with its training run more than with these changes of data, and the
     # members' mean was above every member on the worst development set (judge_dev.py).
