@@ -126,6 +126,21 @@ def produce_missing(out: Path, ids, produce, label, progress, types) -> tuple[in
     return len(todo), len(ids)
 
 
+def same(old, new) -> bool:
+    """Whether a setting kept by a run and today's are the same: equal, or two paths to one
+    existing file or folder (a search's trials reach the shared stages through their own
+    `stages` links, so a trial killed and asked again names its model by another path)."""
+    if old == new:
+        return True
+    if not (isinstance(old, str) and isinstance(new, str) and old and new):
+        return False
+    try:
+        a, b = Path(old), Path(new)
+        return a.exists() and b.exists() and a.resolve() == b.resolve()
+    except (OSError, ValueError):  # not a path: too long, a NUL byte
+        return False
+
+
 def claim_run(out: Path, settings: dict, ignore=(), redo=(), inputs=(), upgrade=None) -> list[str]:
     """Make `out` a run folder of these settings, writing `out/settings.json`, and hold it for
     this process (`lock.hold`): see `check_claim` for when it may, and what is returned."""
@@ -158,7 +173,7 @@ def check_claim(
     old = read_json(path, "run settings file")
     if upgrade is not None:
         upgrade(old)
-    changed = [k for k in settings if k not in ignore and old.get(k) != settings[k]]
+    changed = [k for k in settings if k not in ignore and not same(old.get(k), settings[k])]
     if not set(changed) <= set(redo):
         raise UserError(
             f"{out} holds a run with other settings ({', '.join(changed)}); choose another --out"

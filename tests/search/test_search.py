@@ -177,6 +177,30 @@ def test_importance_names_the_parameter_the_objective_follows():
 
 
 @pytest.mark.slow
+def test_a_run_reached_through_another_trials_link_is_resumed(tmp_path):
+    """A trial killed while answering is asked again in the next trial folder: its eval run
+    names the model through that folder's own `stages` link, and resumes; another model does
+    not."""
+    from safetygap.errors import UserError
+    from safetygap.resume import check_claim, claim_run
+
+    for name in ("align-1", "align-2"):
+        (tmp_path / "stages" / name / "model").mkdir(parents=True)
+    for trial in ("0017", "0018"):
+        (tmp_path / trial).mkdir()
+        (tmp_path / trial / "stages").symlink_to(tmp_path / "stages")
+    out = tmp_path / "stages" / "eval-1"
+    claim_run(out, {"model": str(tmp_path / "0017/stages/align-1/model"), "seed": 0})
+    (out / "responses.jsonl.partial").write_text('{"id": "a"}\n')
+    again = {"model": str(tmp_path / "0018/stages/align-1/model"), "seed": 0}
+    assert check_claim(out, again) == []
+    other = {"model": str(tmp_path / "0018/stages/align-2/model"), "seed": 0}
+    with pytest.raises(UserError, match=r"other settings \(model\)"):
+        check_claim(out, other)
+    with pytest.raises(UserError, match=r"other settings \(seed\)"):
+        check_claim(out, {**again, "seed": "x" * 5000})
+
+
 def test_a_search_records_its_trials_and_its_worst_feasible_one(
     models, task_file, bench, tmp_path, capsys
 ):
@@ -231,10 +255,41 @@ def test_a_search_records_its_trials_and_its_worst_feasible_one(
     )
     assert code == 2 and "other settings (objective)" in err
 
+    # a search resumed after its judge's head changed is refused before any trial
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(out / "optuna.journal"))
+    )
+    study = optuna.load_study(study_name="search", storage=storage)
+    assert study.user_attrs["judge"] == {"spec": "keyword", "sha256": None}
+    study.set_user_attr("judge", {"spec": "keyword", "sha256": "0" * 64})
+    code, _, err = run_cli(args(task_file, base, space, out, 5), capsys)
+    assert code == 2 and "another head of the judge 'keyword'" in err
+    assert len(calibrations(out)) == 4
+    study.set_user_attr("judge", {"spec": "keyword", "sha256": None})
+
+    # a trial that failed (a fault since fixed) is asked again once by the same command, and its
+    # retry stands in for it
+    one = study.trials[1]
+    attrs = {"error": "a fault since fixed", "calibration": one.user_attrs["calibration"]}
+    study.add_trial(
+        optuna.trial.create_trial(
+            state=optuna.trial.TrialState.FAIL,
+            params=one.params,
+            distributions=one.distributions,
+            user_attrs=attrs,
+        )
+    )
+    for _ in range(2):
+        code, _, _ = run_cli(args(task_file, base, space, out, 5), capsys)
+        record = json.loads((out / "search.json").read_text())
+        assert code == 0 and [t["number"] for t in record["trials"]] == [0, 1, 2, 3, 5]
+        assert record["trials"][4]["calibration"] == one.user_attrs["calibration"]
+        assert record["trials"][4]["state"] == "complete"
+
     code, stdout, _ = run_cli(["report", out], capsys)
     assert code == 0
     html = (out / "report.html").read_text()
-    assert 'data-plot="search"' in html and "Search: 4 trials" in html
+    assert 'data-plot="search"' in html and "Search: 5 trials" in html
     assert "the worst feasible calibration against the default" in html
 
 

@@ -220,7 +220,7 @@ def plan_search(
     for problem in check_base(base, task):
         checks.add(problem)
     skill = has_skill_metric(base, task)
-    judge = (base.get("eval") or {}).get("judge", "classifier")
+    judge = judge_of(base)
     if objective == "harm_asr" and judge.partition(":")[0] == "keyword":
         checks.add("--objective harm_asr: the keyword judge gives no help level (use classifier)")
     if skill_floor is not None and not skill:
@@ -246,6 +246,19 @@ def plan_search(
         task, trials, out, base, space_, objective, skill_floor, seed, confirm_seeds, executor,
         address, default, skill,
     )  # fmt: skip
+
+
+def judge_of(base: dict) -> str:
+    return (base.get("eval") or {}).get("judge", "classifier")
+
+
+def judge_record(base: dict) -> dict:
+    """The base config's judge spec and the sha256 of the head it names (None for judges that
+    are not files of ours): a search resumed after the head changed would mix two judges."""
+    from safetygap.judge import judge_fingerprint
+
+    spec = judge_of(base)
+    return {"spec": spec, "sha256": judge_fingerprint(spec)}
 
 
 def run_sweep(plan: Plan, folder: Path, cfg: dict, log) -> dict:
@@ -354,6 +367,16 @@ def search(plan: Plan, log=print) -> dict:
             f"--out {out} holds a search with other settings ({', '.join(changed)}): "
             "give the same ones to resume it, or another --out"
         )
+    judge = judge_record(plan.base)
+    stored = study.user_attrs.get("judge")
+    if stored is None:  # a new search, or one begun before the head was recorded
+        study.set_user_attr("judge", judge)
+    elif stored != judge:
+        raise UserError(
+            f"--out {out} was searched with another head of the judge {stored['spec']!r} "
+            f"(sha256 {str(stored['sha256'])[:12]}, now {str(judge['sha256'])[:12]}): its "
+            "trials would mix two judges; search into another --out"
+        )
 
     log(f"search: the default calibration of {plan.task} (the reference)")
     seed = training_seed(plan.base)
@@ -369,14 +392,17 @@ def search(plan: Plan, log=print) -> dict:
     floor, rule = floor_of(plan, reference)
 
     record = {}
+    retry(study)
     while True:
         trials = study.get_trials(deepcopy=False)
         for t in trials:  # a trial a killed search left: failed, and asked again
             if t.state == TrialState.RUNNING:
                 study.tell(t.number, state=TrialState.FAIL)
-                study.enqueue_trial(t.params, user_attrs={"rerun_of": t.number})
+                attrs = {"rerun_of": t.number, "retry": t.user_attrs.get("retry", False)}
+                study.enqueue_trial(t.params, user_attrs=attrs)
         trials = study.get_trials(deepcopy=False)
-        finished = [t for t in trials if is_counted(t)]
+        again = rerun(trials)
+        finished = [t for t in trials if is_counted(t, again)]
         record = write_record(plan, study, reference, floor, rule, t0)
         if len(finished) >= plan.trials:
             break
@@ -421,13 +447,34 @@ def search(plan: Plan, log=print) -> dict:
     return record
 
 
-def is_counted(t) -> bool:
-    """A trial that counts toward --trials: finished, or failed by itself (not killed)."""
+def failed(t) -> bool:
+    """Whether a trial failed by itself (an error it recorded), not killed."""
     from optuna.trial import TrialState
 
-    return t.state == TrialState.COMPLETE or (
-        t.state == TrialState.FAIL and "error" in t.user_attrs
-    )
+    return t.state == TrialState.FAIL and "error" in t.user_attrs
+
+
+def rerun(trials) -> set[int]:
+    """The numbers of the trials asked again (killed, or failed and retried)."""
+    return {t.user_attrs["rerun_of"] for t in trials if "rerun_of" in t.user_attrs}
+
+
+def retry(study) -> None:
+    """Ask again, once, each trial that failed in an earlier run of the search (a fault since
+    fixed, a full disk): the retry stands in for it, and one that fails again counts as
+    failed."""
+    trials = study.get_trials(deepcopy=False)
+    again = rerun(trials)
+    for t in trials:
+        if failed(t) and t.number not in again and not t.user_attrs.get("retry"):
+            study.enqueue_trial(t.params, user_attrs={"rerun_of": t.number, "retry": True})
+
+
+def is_counted(t, rerun_numbers: set[int]) -> bool:
+    """A trial that counts toward --trials: finished, or failed by itself and not retried."""
+    from optuna.trial import TrialState
+
+    return t.state == TrialState.COMPLETE or (failed(t) and t.number not in rerun_numbers)
 
 
 def words(calibration: dict) -> str:
@@ -441,8 +488,10 @@ def write_record(plan, study, reference, floor, rule, t0, confirmation=None) -> 
     from optuna.trial import TrialState
 
     rows = []
-    for t in study.get_trials(deepcopy=False):
-        if not is_counted(t):
+    trials = study.get_trials(deepcopy=False)
+    again = rerun(trials)
+    for t in trials:
+        if not is_counted(t, again):
             continue
         row = {
             "number": t.number,
