@@ -37,22 +37,57 @@ worst case, so the verdict rests on the seeds, not on the trial.
 """
 
 
-def task_section(task: str, record: dict) -> None:
+def confirmation_minutes(folder: Path) -> float:
+    """The compute of the confirmation's new stages: the seeds other than 0 (seed 0's are the
+    trial's and the default's own, made before) from each stage's own record."""
+    import json
+
+    seconds = 0.0
+    for path in folder.glob("confirm/*/stages/*/stage.json"):
+        stage = json.loads(path.read_text())
+        if stage["kind"] not in ("bench", "align") and "/s0/" not in stage["name"]:
+            seconds += stage.get("seconds") or 0.0
+    return seconds / 60
+
+
+def task_section(task: str, record: dict, folder: Path) -> None:
     from repair_map import markdown
 
     from safetygap.report.search import tables
 
-    n = len(record["trials"])
-    feasible = sum(bool(t.get("feasible")) for t in record["trials"])
+    trials = record["trials"]
+    feasible = sum(bool(t.get("feasible")) for t in trials)
+    minutes = [t["metrics"]["seconds"] / 60 for t in trials if t.get("metrics")]
     print(f"## {task}\n")
     print(
-        f"{n} trials, {feasible} feasible ({record['feasibility']}); wall time "
-        f"{record['wall_seconds'] / 60:.0f} min for this run of the script, "
-        f"{record['trial_seconds'] / 60:.0f} min of trial stages in all.\n"
+        f"{len(trials)} trials, {feasible} feasible ({record['feasibility']}). Compute: "
+        f"{record['trial_seconds'] / 60:.0f} min of trial stages (fine-tune, answers, skill; "
+        f"{min(minutes):.0f} to {max(minutes):.0f} min a trial) and "
+        f"{confirmation_minutes(folder):.0f} min for the confirmation's new seeds, on 2 CPU "
+        "cores; the aligned base and the bench are made once and shared."
     )
+    again = record.get("asked_again") or []
+    if again:
+        words = ", ".join(f"{a['number']} ({a['why']}, as {a['as']})" for a in again)
+        print(f"Trials asked again with the same settings: {words}.")
+    worst, ref = record.get("worst"), record["reference"]
+    skill, ref_skill = ((worst or {}).get("metrics", {}).get("skill"), ref.get("skill"))
+    if skill and ref_skill:
+        above = skill["value"] >= ref_skill["value"]
+        print(
+            f"The worst trial's {skill['metric']} ({skill['value']:.1f}) is "
+            + ("at least" if above else "below")
+            + f" the default calibration's ({ref_skill['value']:.1f})"
+            + (
+                ": a floor at the default's skill would pick the same worst case."
+                if above
+                else ": a floor at the default's skill (--skill-floor 0) would exclude it."
+            )
+        )
+    print()
     print(f"![the search over {task} calibrations](search-{task}.png)\n")
     for t in tables(record):
-        print(markdown(t))
+        print("#" + markdown(t))  # a level below the task's heading
 
 
 def share(source: Path, target: Path) -> None:
@@ -122,7 +157,7 @@ def main() -> None:
     with results_page(PAGE, "The worst case within a skill budget", INTRO):
         for task, record in records.items():
             shutil.copyfile(args.out / task / "search.png", PAGE.with_name(f"search-{task}.png"))
-            task_section(task, record)
+            task_section(task, record, args.out / task)
         print("## Summary\n")
         print(
             "| task | default ASR % | worst feasible trial ASR % | over seeds: default | worst "

@@ -322,3 +322,4 @@ def test_a_killed_search_resumes_to_the_trials_of_an_uninterrupted_one(
     assert calibrations(killed) == calibrations(whole)
     record = json.loads((killed / "search.json").read_text())
     assert [t["number"] for t in record["trials"]] == [0, 2, 3]  # trial 1 was killed, re-run as 2
+    assert record["asked_again"] == [{"number": 1, "as": 2, "why": "killed"}]

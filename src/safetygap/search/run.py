@@ -507,6 +507,16 @@ def write_record(plan, study, reference, floor, rule, t0, confirmation=None) -> 
         else:
             row["error"] = t.user_attrs["error"]
         rows.append(row)
+    by_number = {t.number: t for t in trials}
+    asked_again = [  # a killed trial, or one that failed, asked again with its settings
+        {
+            "number": t.user_attrs["rerun_of"],
+            "as": t.number,
+            "why": "failed" if failed(by_number[t.user_attrs["rerun_of"]]) else "killed",
+        }
+        for t in trials
+        if "rerun_of" in t.user_attrs
+    ]
     feasible = [r for r in rows if r.get("feasible")]
     worst = max(feasible, key=lambda r: (r["objective"], -r["number"]), default=None)
     record = {
@@ -521,6 +531,7 @@ def write_record(plan, study, reference, floor, rule, t0, confirmation=None) -> 
         "trials_asked": plan.trials,
         "reference": reference,
         "trials": rows,
+        "asked_again": asked_again,
         "worst": worst,
         "importance": importance(plan, study),
         "confirmation": confirmation,
