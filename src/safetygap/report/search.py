@@ -50,9 +50,10 @@ def plot(record: dict):
         label="worst feasible so far",
     )
     ax.axhline(100 * ref["objective"], ls="--", color="#1f5fa8", lw=1, label="default calibration")
-    ax.set_xlabel("trial")
+    ax.set_xlabel("trials counted, in order")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(f"{record['objective']} (%)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
     if ref.get("skill"):
         metric = ref["skill"]["metric"]
         for t in done:
@@ -77,7 +78,7 @@ def plot(record: dict):
             bx.axvline(record["floor"], ls=":", color="#555", label="skill floor")
         bx.set_xlabel(metric)
         bx.set_ylabel(f"{record['objective']} (%)")
-        bx.legend(fontsize=8, loc="lower right")
+        bx.legend(fontsize=8, loc="best")
     else:
         bx.set_axis_off()
         bx.text(0.5, 0.5, "no skill metric for this task", ha="center", va="center")
